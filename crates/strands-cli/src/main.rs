@@ -1,0 +1,2 @@
+//! The `strands` command.
+fn main() {}
