@@ -16,6 +16,7 @@
 mod imp {
     pub(crate) use std::sync::atomic;
     pub(crate) use std::sync::Arc;
+    #[allow(unused_imports)]
     pub(crate) use std::thread;
 
     /// A `std::sync::Mutex` whose `lock` ignores poisoning.
@@ -33,7 +34,9 @@ mod imp {
 
         /// Locks, blocking the thread; a poisoned lock is entered all the same.
         pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
-            self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+            self.0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
         }
     }
 
@@ -89,6 +92,7 @@ mod imp {
 
         /// Runs `f` with a shared raw pointer to the contents.
         #[inline(always)]
+        #[allow(dead_code)]
         pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
             f(self.0.get())
         }
