@@ -29,8 +29,10 @@ struct State {
     queue: VecDeque<Job>,
     /// Threads alive.
     threads: usize,
-    /// Threads waiting for a job.
+    /// Threads waiting for a job and not yet claimed by a submitter.
     idle: usize,
+    /// Wake-ups sent to idle threads and not yet taken (each stands for one claimed thread).
+    wakeups: usize,
     /// Threads started so far (for names).
     started: u64,
 }
@@ -52,6 +54,7 @@ fn pool() -> &'static StdArc<Pool> {
                 queue: VecDeque::new(),
                 threads: 0,
                 idle: 0,
+                wakeups: 0,
                 started: 0,
             }),
             cv: Condvar::new(),
@@ -65,6 +68,9 @@ impl Pool {
         let mut st = self.state.lock();
         st.queue.push_back(job);
         if st.idle > 0 {
+            // Claim the idle thread now, so the next job does not count on it too.
+            st.idle -= 1;
+            st.wakeups += 1;
             drop(st);
             self.cv.notify_one();
             return Ok(());
@@ -103,7 +109,11 @@ impl Pool {
             }
             st.idle += 1;
             st = self.cv.wait_timeout(st, IDLE_TIMEOUT);
-            st.idle -= 1;
+            if st.wakeups > 0 {
+                st.wakeups -= 1; // claimed by a submitter, which already took us off `idle`
+            } else {
+                st.idle -= 1;
+            }
             if st.queue.is_empty() {
                 // Woken by the timeout (or spuriously with nothing to do): leave.
                 st.threads -= 1;

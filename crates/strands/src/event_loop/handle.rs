@@ -43,7 +43,9 @@ pub struct Handle {
     injector: Arc<Injector>,
 }
 
-/// The loop has shut down; the rejected future or closure is handed back.
+/// A future or closure could not be given to a loop: it has shut down, or (for
+/// [`try_spawn`](crate::try_spawn)) no loop runs on this thread. The rejected value is handed
+/// back.
 ///
 /// # Examples
 ///
@@ -57,12 +59,36 @@ pub struct Handle {
 pub struct SpawnError<F> {
     /// What could not be run.
     rejected: F,
+    /// True: the loop shut down; false: no loop runs on this thread.
+    shut_down: bool,
 }
 
 impl<F> SpawnError<F> {
-    /// Wraps the rejected value.
+    /// The loop has shut down.
     pub(crate) fn new(rejected: F) -> SpawnError<F> {
-        SpawnError { rejected }
+        SpawnError {
+            rejected,
+            shut_down: true,
+        }
+    }
+
+    /// No loop runs on this thread.
+    pub(crate) fn no_loop(rejected: F) -> SpawnError<F> {
+        SpawnError {
+            rejected,
+            shut_down: false,
+        }
+    }
+
+    /// True if the loop has shut down; false if no loop was running on this thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(!strands::try_spawn(async {}).unwrap_err().is_shut_down());
+    /// ```
+    pub fn is_shut_down(&self) -> bool {
+        self.shut_down
     }
 
     /// The future or closure that was not run.
@@ -82,13 +108,19 @@ impl<F> SpawnError<F> {
 
 impl<F> fmt::Debug for SpawnError<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SpawnError(..)")
+        f.debug_struct("SpawnError")
+            .field("shut_down", &self.shut_down)
+            .finish_non_exhaustive()
     }
 }
 
 impl<F> fmt::Display for SpawnError<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the event loop has shut down")
+        if self.shut_down {
+            f.write_str("the event loop has shut down")
+        } else {
+            f.write_str("no event loop is running on this thread")
+        }
     }
 }
 

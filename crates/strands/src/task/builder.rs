@@ -105,7 +105,7 @@ impl Builder {
         with_current(move |core| match core {
             // SAFETY: `F` and its output are `'static`.
             Some(core) => Ok(Task::from_raw(unsafe { core.spawn_raw(future, meta) })),
-            None => Err(SpawnError::new(future)),
+            None => Err(SpawnError::no_loop(future)),
         })
     }
 }
@@ -167,7 +167,7 @@ where
     with_current(move |core| match core {
         // SAFETY: `F` and its output are `'static`.
         Some(core) => Ok(Task::from_raw(unsafe { core.spawn_raw(future, None) })),
-        None => Err(SpawnError::new(future)),
+        None => Err(SpawnError::no_loop(future)),
     })
 }
 
