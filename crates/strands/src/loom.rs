@@ -2,7 +2,7 @@
 //! imported from here, never from `std` directly.
 //!
 //! In a normal build these are `std`'s types behind a thin, uniform API. Under
-//! `RUSTFLAGS="--cfg loom"` they are [loom]'s, so the model tests in `tests/loom_*.rs` explore
+//! `RUSTFLAGS="--cfg strands_loom"` they are [loom]'s, so the model tests (`loom_*`) explore
 //! every interleaving of the wait/wake protocols with the real code.
 //!
 //! Uniform API, whichever backend:
@@ -12,7 +12,7 @@
 //!
 //! [loom]: https://docs.rs/loom
 
-#[cfg(not(loom))]
+#[cfg(not(strands_loom))]
 mod imp {
     pub(crate) use std::sync::atomic;
     pub(crate) use std::sync::Arc;
@@ -105,7 +105,7 @@ mod imp {
     }
 }
 
-#[cfg(loom)]
+#[cfg(strands_loom)]
 mod imp {
     pub(crate) use loom::cell::UnsafeCell;
     pub(crate) use loom::sync::atomic;

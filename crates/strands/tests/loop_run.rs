@@ -36,7 +36,7 @@ fn run_returns_the_output() {
 
 #[test]
 fn run_accepts_borrowing_futures() {
-    let v = vec![1, 2, 3];
+    let v = [1, 2, 3];
     let total: i32 = strands::run(async { v.iter().sum() }).unwrap();
     assert_eq!(total, 6);
     assert_eq!(v.len(), 3);

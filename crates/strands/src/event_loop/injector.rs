@@ -136,7 +136,7 @@ impl Injector {
     }
 }
 
-#[cfg(all(test, loom))]
+#[cfg(all(test, strands_loom))]
 mod tests {
     use super::*;
     use crate::loom::atomic::AtomicBool;

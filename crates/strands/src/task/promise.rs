@@ -98,7 +98,7 @@ impl<T> Promise<T> {
     }
 }
 
-#[cfg(all(test, loom))]
+#[cfg(all(test, strands_loom))]
 mod tests {
     use super::*;
     use crate::loom::{thread, Arc};
