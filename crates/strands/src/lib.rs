@@ -66,3 +66,8 @@ pub fn run<F: Future>(future: F) -> Result<F::Output, RunError> {
     let mut lp = EventLoop::new().map_err(RunError::Io)?;
     lp.block_on(future)
 }
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+mod readme {}
