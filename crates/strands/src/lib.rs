@@ -23,6 +23,8 @@
 mod loom;
 
 pub mod event_loop;
+mod io;
+pub mod net;
 pub mod task;
 pub mod time;
 
