@@ -25,6 +25,7 @@ mod loom;
 pub mod event_loop;
 mod io;
 pub mod net;
+pub mod stream;
 pub mod task;
 pub mod time;
 

@@ -1,6 +1,7 @@
 //! `IoSource`: a non-blocking source registered with the current loop.
 
 use std::io;
+use std::os::fd::{AsRawFd, RawFd};
 use std::task::{Context, Poll};
 
 use crate::event_loop::core::Core;
@@ -17,26 +18,31 @@ struct Registered {
 }
 
 /// A non-blocking source that waits for readiness on the loop that first uses it.
-pub(crate) struct IoSource<S: mio::event::Source> {
+pub(crate) struct IoSource<S: mio::event::Source + AsRawFd> {
     /// The socket or pipe.
     source: S,
-    /// Set on first use.
-    registered: Option<Registered>,
+    /// Set on first use (from the loop's thread; readers on other threads only compare).
+    registered: std::sync::OnceLock<Registered>,
 }
 
 // SAFETY: `Registered::core` is only compared with the current thread's loop, never
 // dereferenced; the reactor slot it names is only touched through that loop when it is the
 // current one. The source itself is `Send` when `S` is.
-unsafe impl<S: mio::event::Source + Send> Send for IoSource<S> {}
+unsafe impl<S: mio::event::Source + AsRawFd + Send> Send for IoSource<S> {}
 // SAFETY: `&IoSource` only gives `&S`, which is `Sync` when `S` is.
-unsafe impl<S: mio::event::Source + Sync> Sync for IoSource<S> {}
+unsafe impl<S: mio::event::Source + AsRawFd + Sync> Sync for IoSource<S> {}
 
-impl<S: mio::event::Source> IoSource<S> {
+impl<S: mio::event::Source + AsRawFd> IoSource<S> {
+    /// The descriptor.
+    fn raw_fd(&self) -> RawFd {
+        self.source.as_raw_fd()
+    }
+
     /// Wraps a non-blocking source; it registers on first use.
     pub(crate) fn new(source: S) -> IoSource<S> {
         IoSource {
             source,
-            registered: None,
+            registered: std::sync::OnceLock::new(),
         }
     }
 
@@ -47,7 +53,7 @@ impl<S: mio::event::Source> IoSource<S> {
 
     /// Runs `op` when `dir` is ready, waiting for readiness on `WouldBlock`.
     pub(crate) fn poll_io<R>(
-        &mut self,
+        &self,
         dir: Direction,
         cx: &mut Context<'_>,
         mut op: impl FnMut(&S) -> io::Result<R>,
@@ -85,24 +91,39 @@ impl<S: mio::event::Source> IoSource<S> {
     }
 
     /// The key of this source in `core`'s reactor, registering it on first use.
-    fn registration(&mut self, core: &Core) -> io::Result<IoKey> {
-        match self.registered {
-            Some(r) if std::ptr::eq(r.core, core) => Ok(r.key),
-            Some(_) => Err(io::Error::other(
-                "this socket belongs to another event loop (sockets stay on the loop that first used them)",
-            )),
-            None => {
-                let key = core.reactor.borrow_mut().register(&mut self.source)?;
-                self.registered = Some(Registered { core, key });
-                Ok(key)
-            }
+    fn registration(&self, core: &Core) -> io::Result<IoKey> {
+        if let Some(r) = self.registered.get() {
+            return if std::ptr::eq(r.core, core) {
+                Ok(r.key)
+            } else {
+                Err(io::Error::other(
+                    "this socket belongs to another event loop (sockets stay on the loop that \
+                     first used them)",
+                ))
+            };
         }
+        // mio registers through `&mut`, but only to reach the descriptor: a `SourceFd` over
+        // the same descriptor does the same through a shared reference.
+        let fd = self.raw_fd();
+        let key = core
+            .reactor
+            .borrow_mut()
+            .register(&mut mio::unix::SourceFd(&fd))?;
+        let reg = Registered { core, key };
+        if self.registered.set(reg).is_err() {
+            // Another thread registered it with its own loop first: undo ours; the check
+            // below then reports the conflict.
+            core.reactor
+                .borrow_mut()
+                .deregister(key, &mut mio::unix::SourceFd(&fd));
+        }
+        self.registration(core)
     }
 }
 
-impl<S: mio::event::Source> Drop for IoSource<S> {
+impl<S: mio::event::Source + AsRawFd> Drop for IoSource<S> {
     fn drop(&mut self) {
-        let Some(r) = self.registered.take() else {
+        let Some(r) = self.registered.get().copied() else {
             return;
         };
         with_current(|core| {

@@ -11,6 +11,7 @@ use std::time::Duration;
 use crate::event_loop::reactor::Direction;
 use crate::io::IoSource;
 use crate::net::addr::resolve;
+use crate::net::conn::{split, Connection, ReadHalf, WriteHalf};
 
 /// A TCP socket listening for connections.
 ///
@@ -278,7 +279,7 @@ impl TcpStream {
 
     /// Connects to one address.
     async fn connect_one(addr: SocketAddr) -> io::Result<TcpStream> {
-        let mut stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?);
+        let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?);
         // Writable means the handshake finished, one way or the other.
         poll_fn(|cx| {
             stream.io.poll_io(Direction::Write, cx, |s| {
@@ -332,7 +333,7 @@ impl TcpStream {
     ///
     /// See [`TcpStream`].
     pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_read_buf(cx, buf)).await
+        poll_fn(|cx| self.poll_read_ref(cx, buf)).await
     }
 
     /// Reads exactly `buf.len()` bytes.
@@ -383,7 +384,7 @@ impl TcpStream {
     /// .unwrap();
     /// ```
     pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_write_buf(cx, buf)).await
+        poll_fn(|cx| self.poll_write_ref(cx, buf)).await
     }
 
     /// Writes all of `buf`.
@@ -505,14 +506,39 @@ impl TcpStream {
         self.io.get_ref().peer_addr()
     }
 
-    /// Polls a read into `buf`.
-    fn poll_read_buf(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    /// Splits the stream into a read half and a write half that separate tasks can own
+    /// (for example a reader task and a writer task of a chat server).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// strands::run(async {
+    ///     let mut l = strands::net::TcpListener::bind("127.0.0.1:0")?;
+    ///     let c = strands::net::TcpStream::connect(l.local_addr()?).await?;
+    ///     let (_s, _) = l.accept().await?;
+    ///     let (read, write) = c.into_split();
+    ///     # drop((read, write));
+    ///     Ok::<(), std::io::Error>(())
+    /// })
+    /// .unwrap()
+    /// .unwrap();
+    /// ```
+    pub fn into_split(self) -> (ReadHalf<TcpStream>, WriteHalf<TcpStream>) {
+        split(self)
+    }
+}
+
+impl Connection for TcpStream {
+    fn poll_read_ref(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         self.io.poll_io(Direction::Read, cx, |mut s| s.read(buf))
     }
 
-    /// Polls a write of `buf`.
-    fn poll_write_buf(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write_ref(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.io.poll_io(Direction::Write, cx, |mut s| s.write(buf))
+    }
+
+    fn shutdown_ref(&self, how: Shutdown) -> io::Result<()> {
+        self.io.get_ref().shutdown(how)
     }
 }
 
@@ -522,7 +548,7 @@ impl futures_io::AsyncRead for TcpStream {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.get_mut().poll_read_buf(cx, buf)
+        self.get_mut().poll_read_ref(cx, buf)
     }
 }
 
@@ -532,7 +558,7 @@ impl futures_io::AsyncWrite for TcpStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.get_mut().poll_write_buf(cx, buf)
+        self.get_mut().poll_write_ref(cx, buf)
     }
 
     fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
