@@ -25,7 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         _ => None,
     };
     strands::run(async move {
-        let mut listener = TcpListener::bind(addr.as_str())?;
+        let listener = TcpListener::bind(addr.as_str())?;
         println!("echo server on {}", listener.local_addr()?);
         let mut served = 0;
         while max_conns.is_none_or(|m| served < m) {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use strands::net::{TcpListener, TcpStream};
 
 /// An echo server task that serves `conns` connections.
-fn echo_server(mut listener: TcpListener, conns: usize) -> strands::Task<std::io::Result<()>> {
+fn echo_server(listener: TcpListener, conns: usize) -> strands::Task<std::io::Result<()>> {
     strands::spawn(async move {
         for _ in 0..conns {
             let (mut s, _) = listener.accept().await?;
@@ -62,7 +62,7 @@ fn a_hundred_clients_echo_on_one_loop() {
 #[test]
 fn large_transfers_survive_partial_writes() {
     strands::run(async {
-        let mut listener = TcpListener::bind("127.0.0.1:0")?;
+        let listener = TcpListener::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?;
         let data: Vec<u8> = (0..8 * 1024 * 1024).map(|i| (i % 251) as u8).collect();
         let expected = data.clone();
@@ -92,7 +92,7 @@ fn large_transfers_survive_partial_writes() {
 #[test]
 fn half_close_works_both_ways() {
     strands::run(async {
-        let mut listener = TcpListener::bind("127.0.0.1:0")?;
+        let listener = TcpListener::bind("127.0.0.1:0")?;
         let mut c = TcpStream::connect(listener.local_addr()?).await?;
         let (mut s, _) = listener.accept().await?;
         c.write_all(b"request").await?;
@@ -123,7 +123,7 @@ fn half_close_works_both_ways() {
 #[test]
 fn a_peer_reset_fails_that_stream_only() {
     strands::run(async {
-        let mut listener = TcpListener::bind("127.0.0.1:0")?;
+        let listener = TcpListener::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?;
         let victim = TcpStream::connect(addr).await?;
         let (gone, _) = listener.accept().await?;
@@ -169,7 +169,7 @@ fn bad_addresses_give_clear_errors() {
 #[test]
 fn a_busy_reader_does_not_starve_other_tasks() {
     strands::run(async {
-        let mut listener = TcpListener::bind("127.0.0.1:0")?;
+        let listener = TcpListener::bind("127.0.0.1:0")?;
         let mut c = TcpStream::connect(listener.local_addr()?).await?;
         let (mut s, _) = listener.accept().await?;
         // 256 KiB fits in loopback socket buffers: once written, the reads below succeed
@@ -208,7 +208,7 @@ fn a_busy_reader_does_not_starve_other_tasks() {
 fn futures_io_traits_work() {
     use futures_io::{AsyncRead, AsyncWrite};
     strands::run(async {
-        let mut listener = TcpListener::bind("127.0.0.1:0")?;
+        let listener = TcpListener::bind("127.0.0.1:0")?;
         let mut c = TcpStream::connect(listener.local_addr()?).await?;
         let (mut s, _) = listener.accept().await?;
         let n = std::future::poll_fn(|cx| std::pin::Pin::new(&mut c).poll_write(cx, b"io")).await?;

@@ -37,7 +37,7 @@ fn unix_listener_serves_several_clients() {
     let _ = std::fs::remove_file(&path);
     let p = path.clone();
     strands::run(async move {
-        let mut l = UnixListener::bind(&p)?;
+        let l = UnixListener::bind(&p)?;
         let server = strands::spawn(async move {
             for _ in 0..5 {
                 let (mut s, _) = l.accept().await?;

@@ -109,6 +109,16 @@ impl Core {
         handle
     }
 
+    /// Links and queues a task allocated on another thread (`Remote::Spawn`).
+    fn adopt(&self, task: TaskRef) {
+        let id = TaskId(self.next_id.get());
+        self.next_id.set(id.0.wrapping_add(1));
+        task.header().id.set(id);
+        let ptr = task.into_raw();
+        self.link(ptr);
+        self.push_ready(ptr);
+    }
+
     /// The task being polled, if any.
     pub(crate) fn current_task(&self) -> Option<TaskRef> {
         self.current.get().map(|ptr| {
@@ -276,7 +286,7 @@ impl Core {
     /// Reports a panic of a task that no handle will ever see.
     pub(crate) fn report(&self, header: &Header, panic: &Panic, context: &'static str) {
         self.report_unhandled(&UnhandledPanic {
-            task: Some(header.id),
+            task: Some(header.id.get()),
             name: header.meta.as_ref().and_then(|m| m.name.as_deref()),
             spawned_at: header.meta.as_ref().map(|m| m.location),
             panic,
@@ -304,6 +314,7 @@ impl Core {
                     }
                 }
                 Remote::Run(f) => f(),
+                Remote::Spawn(task) => self.adopt(task),
             }
         }
         self.scratch.borrow_mut().1 = msgs;
@@ -333,8 +344,14 @@ impl Core {
         if timeout == Some(Duration::ZERO) {
             return Ok(());
         }
+        let park_thread = self.reactor.borrow().prepare_sleep();
         if self.injector.prepare_park() == Park::Sleep {
-            let res = self.poll_io(timeout);
+            let res = if park_thread {
+                Reactor::park_thread(timeout);
+                Ok(())
+            } else {
+                self.poll_io(timeout)
+            };
             if self.injector.after_park() {
                 self.drain_injector();
             }
@@ -386,7 +403,12 @@ impl Core {
                 h.state.set(h.state.get().without_scheduled());
             }
         }
-        drop(self.injector.close());
+        for msg in self.injector.close() {
+            if let Remote::Spawn(task) = msg {
+                // Drop the never-started future here, on the loop's thread.
+                task.cancel();
+            }
+        }
         self.timers.borrow_mut().clear();
     }
 

@@ -13,6 +13,7 @@ use crate::loom::atomic::{AtomicBool, Ordering};
 use crate::loom::{Arc, Mutex};
 use crate::task::error::{Panic, TaskError};
 use crate::task::promise::Promise;
+use crate::task::raw::TaskRef;
 use crate::task::UnhandledPanic;
 
 /// A `Send + Sync + Clone` handle to an event loop, for other threads (and for code on the
@@ -241,17 +242,17 @@ impl Handle {
             waker: Mutex::new(None),
         });
         let for_loop = shared.clone();
+        let owner = self.injector.clone();
         self.injector
             .push_if_open(future, move |future| {
                 let wrapped = RemoteFuture {
                     future: Some(future),
                     shared: for_loop,
+                    registered: false,
                 };
-                Remote::Run(Box::new(move || {
-                    // Detached: the result travels through `shared`. (Without a loop the
-                    // future is dropped, which reports a cancellation.)
-                    drop(crate::task::try_spawn(wrapped));
-                }))
+                // The task block is made here; the loop only links and schedules it. Its
+                // result travels through `shared`, so the task is detached.
+                Remote::Spawn(TaskRef::allocate_detached(wrapped, owner))
             })
             .map(|()| RemoteTask { shared })
             .map_err(SpawnError::new)
@@ -496,6 +497,8 @@ struct RemoteFuture<F: Future> {
     future: Option<F>,
     /// Shared with the `RemoteTask`.
     shared: Arc<RemoteShared<F::Output>>,
+    /// The task's waker was stored (a strands task keeps the same waker for life).
+    registered: bool,
 }
 
 impl<F: Future> Future for RemoteFuture<F> {
@@ -507,11 +510,9 @@ impl<F: Future> Future for RemoteFuture<F> {
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: see above; `this` is not moved.
         let mut future = unsafe { Pin::new_unchecked(&mut this.future) };
-        {
-            let mut slot = this.shared.waker.lock();
-            if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                *slot = Some(cx.waker().clone());
-            }
+        if !this.registered {
+            *this.shared.waker.lock() = Some(cx.waker().clone());
+            this.registered = true;
         }
         if this.shared.cancel.load(Ordering::Acquire) {
             future.set(None);
@@ -534,8 +535,10 @@ impl<F: Future> Future for RemoteFuture<F> {
 
 impl<F: Future> Drop for RemoteFuture<F> {
     fn drop(&mut self) {
-        // Cancelled by the loop (or never started): tell the waiting side.
-        self.shared.result.complete(Err(TaskError::Cancelled));
+        if self.future.is_some() {
+            // Cancelled by the loop (or never started): tell the waiting side.
+            self.shared.result.complete(Err(TaskError::Cancelled));
+        }
     }
 }
 

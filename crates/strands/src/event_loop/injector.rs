@@ -33,6 +33,8 @@ pub(crate) enum Remote {
     Wake(TaskRef),
     /// Run this closure on the loop's thread.
     Run(Box<dyn FnOnce() + Send>),
+    /// Adopt this task, allocated on another thread (queued, detached, not yet linked).
+    Spawn(TaskRef),
 }
 
 /// Interrupts the loop's sleep (an eventfd write in production).

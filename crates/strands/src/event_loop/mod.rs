@@ -323,7 +323,7 @@ pub(crate) fn report_panic_in_drop(ptr: NonNull<Header>, panic: Panic) {
     with_current(|core| match core {
         Some(core) => core.report(header, &panic, "panicked while its future was dropped"),
         None => default_panic_hook(&UnhandledPanic {
-            task: Some(header.id),
+            task: Some(header.id.get()),
             name: header.meta.as_ref().and_then(|m| m.name.as_deref()),
             spawned_at: header.meta.as_ref().map(|m| m.location),
             panic: &panic,

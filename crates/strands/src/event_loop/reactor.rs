@@ -14,6 +14,7 @@
 //! event for a closed and reused slot is recognised and dropped.
 
 use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc as StdArc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -98,16 +99,35 @@ pub(crate) struct Reactor {
     free: Vec<u32>,
     /// Number of registered sources.
     live: usize,
+    /// Shared with [`LoopUnpark`]: how the loop sleeps.
+    thread_mode: StdArc<AtomicBool>,
 }
 
-/// Unparks a sleeping loop by writing its eventfd.
-struct EventfdUnpark(StdArc<mio::Waker>);
+/// How the loop sleeps, and so how another thread wakes it.
+///
+/// With no I/O source registered, the loop parks its thread (a futex: waking it costs one
+/// atomic swap and at most one system call); otherwise it sleeps in `epoll_wait` and is woken
+/// through the eventfd. The loop sets the mode before it announces it is parked (the
+/// injector's compare-exchange, a release), and a waker reads it after seeing `PARKED` (an
+/// acquire swap), so the waker always uses the mode the loop sleeps in.
+struct LoopUnpark {
+    /// Wakes an `epoll_wait`.
+    eventfd: StdArc<mio::Waker>,
+    /// The loop's thread, for `unpark`.
+    thread: std::thread::Thread,
+    /// True when the loop parks its thread rather than waiting in epoll.
+    thread_mode: StdArc<AtomicBool>,
+}
 
-impl Unpark for EventfdUnpark {
+impl Unpark for LoopUnpark {
     fn unpark(&self) {
-        // An error here means the eventfd counter is saturated, which only happens when a
-        // wake-up is already pending: nothing is lost by ignoring it.
-        let _ = self.0.wake();
+        if self.thread_mode.load(Ordering::Relaxed) {
+            self.thread.unpark();
+        } else {
+            // An error here means the eventfd counter is saturated, which only happens when
+            // a wake-up is already pending: nothing is lost by ignoring it.
+            let _ = self.eventfd.wake();
+        }
     }
 }
 
@@ -116,19 +136,43 @@ impl Reactor {
     pub(crate) fn new() -> io::Result<(Reactor, Box<dyn Unpark>)> {
         let poll = mio::Poll::new()?;
         let waker = StdArc::new(mio::Waker::new(poll.registry(), WAKER)?);
+        let thread_mode = StdArc::new(AtomicBool::new(false));
         let reactor = Reactor {
             poll,
             events: mio::Events::with_capacity(1024),
             slots: Vec::new(),
             free: Vec::new(),
             live: 0,
+            thread_mode: thread_mode.clone(),
         };
-        Ok((reactor, Box::new(EventfdUnpark(waker))))
+        let unpark = LoopUnpark {
+            eventfd: waker,
+            thread: std::thread::current(),
+            thread_mode,
+        };
+        Ok((reactor, Box::new(unpark)))
     }
 
     /// Number of registered sources.
     pub(crate) fn live(&self) -> usize {
         self.live
+    }
+
+    /// Chooses how the next sleep happens: parking the thread when no source is registered
+    /// (cheaper to wake), else `epoll_wait`. Returns true for parking. Call before announcing
+    /// the sleep to the injector.
+    pub(crate) fn prepare_sleep(&self) -> bool {
+        let park = self.live == 0;
+        self.thread_mode.store(park, Ordering::Relaxed);
+        park
+    }
+
+    /// Parks the loop's thread until unparked or `timeout` passes.
+    pub(crate) fn park_thread(timeout: Option<Duration>) {
+        match timeout {
+            Some(t) => std::thread::park_timeout(t),
+            None => std::thread::park(),
+        }
     }
 
     /// Registers `source` for both directions, edge-triggered.

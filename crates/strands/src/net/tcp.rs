@@ -142,7 +142,7 @@ impl TcpListener {
     /// # Examples
     ///
     /// See [`TcpListener`].
-    pub async fn accept(&mut self) -> io::Result<(TcpStream, SocketAddr)> {
+    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         let (s, addr) = poll_fn(|cx| self.io.poll_io(Direction::Read, cx, |l| l.accept())).await?;
         Ok((TcpStream::from_mio(s), addr))
     }
@@ -180,7 +180,7 @@ impl fmt::Debug for TcpListener {
 /// use strands::net::{TcpListener, TcpStream};
 ///
 /// strands::run(async {
-///     let mut listener = TcpListener::bind("127.0.0.1:0")?;
+///     let listener = TcpListener::bind("127.0.0.1:0")?;
 ///     let addr = listener.local_addr()?;
 ///     let server = strands::spawn(async move {
 ///         let (mut s, _) = listener.accept().await?;
@@ -421,7 +421,7 @@ impl TcpStream {
     ///
     /// ```
     /// strands::run(async {
-    ///     let mut l = strands::net::TcpListener::bind("127.0.0.1:0")?;
+    ///     let l = strands::net::TcpListener::bind("127.0.0.1:0")?;
     ///     let c = strands::net::TcpStream::connect(l.local_addr()?).await?;
     ///     let (mut s, _) = l.accept().await?;
     ///     c.shutdown(std::net::Shutdown::Write)?;
@@ -513,7 +513,7 @@ impl TcpStream {
     ///
     /// ```
     /// strands::run(async {
-    ///     let mut l = strands::net::TcpListener::bind("127.0.0.1:0")?;
+    ///     let l = strands::net::TcpListener::bind("127.0.0.1:0")?;
     ///     let c = strands::net::TcpStream::connect(l.local_addr()?).await?;
     ///     let (_s, _) = l.accept().await?;
     ///     let (read, write) = c.into_split();

@@ -25,7 +25,7 @@ use crate::net::conn::{split, Connection, ReadHalf, WriteHalf};
 /// let path = dir.join("listener.sock");
 /// let _ = std::fs::remove_file(&path);
 /// strands::run(async {
-///     let mut l = UnixListener::bind(&path)?;
+///     let l = UnixListener::bind(&path)?;
 ///     let mut c = UnixStream::connect(&path).await?;
 ///     let (mut s, _) = l.accept().await?;
 ///     c.write_all(b"ping").await?;
@@ -72,7 +72,7 @@ impl UnixListener {
     /// # Examples
     ///
     /// See [`UnixListener`].
-    pub async fn accept(&mut self) -> io::Result<(UnixStream, SocketAddr)> {
+    pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
         let (s, addr) = poll_fn(|cx| self.io.poll_io(Direction::Read, cx, |l| l.accept())).await?;
         Ok((UnixStream::from_mio(s), addr))
     }

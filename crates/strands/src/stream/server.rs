@@ -170,7 +170,9 @@ where
     let addrs = vec![listener.local_addr()?];
     let state = new_state();
     let st = state.clone();
+    let done = AcceptDone(state.clone());
     let accept = crate::spawn(async move {
+        let _done = done;
         accept_loop(&st, &mut listener, |s| {
             let _ = s.set_nodelay(true);
             let (r, w) = streams(s.into_split());
@@ -209,7 +211,9 @@ where
     let mut listener = UnixListener::bind(&path)?;
     let state = new_state();
     let st = state.clone();
+    let done = AcceptDone(state.clone());
     let accept = crate::spawn(async move {
+        let _done = done;
         accept_loop(&st, &mut listener, |s| {
             let (r, w) = streams(s.into_split());
             handler(r, w)
@@ -246,6 +250,17 @@ impl Accept for UnixListener {
     }
 }
 
+/// Marks the accept loop done however its task ends, even if it was cancelled before its
+/// first poll (the guard is captured by the task's future, so it is dropped with it).
+struct AcceptDone(Rc<ServerState>);
+
+impl Drop for AcceptDone {
+    fn drop(&mut self) {
+        self.0.accept_done.set(true);
+        self.0.wake();
+    }
+}
+
 /// A fresh server state.
 fn new_state() -> Rc<ServerState> {
     Rc::new(ServerState {
@@ -264,15 +279,6 @@ async fn accept_loop<L: Accept, F>(
 ) where
     F: Future<Output = ()> + 'static,
 {
-    /// Marks the loop done however it ends.
-    struct Done<'a>(&'a ServerState);
-    impl Drop for Done<'_> {
-        fn drop(&mut self) {
-            self.0.accept_done.set(true);
-            self.0.wake();
-        }
-    }
-    let _done = Done(state);
     let mut backoff = Duration::from_millis(1);
     while !state.closed.get() {
         match listener.accept_conn().await {

@@ -100,7 +100,7 @@ impl<T> Task<T> {
     /// .unwrap();
     /// ```
     pub fn id(&self) -> TaskId {
-        self.raw.header().id
+        self.raw.header().id.get()
     }
 
     /// The name given at spawn, if any.
@@ -201,7 +201,7 @@ impl<T> Drop for Task<T> {
                         "panicked, and its Task was dropped unawaited",
                     ),
                     None => event_loop::default_panic_hook(&crate::task::UnhandledPanic {
-                        task: Some(header.id),
+                        task: Some(header.id.get()),
                         name: name_of(&self.raw),
                         spawned_at: header.meta.as_ref().map(|m| m.location),
                         panic: &panic,
@@ -302,7 +302,7 @@ impl TaskHandle {
     /// .unwrap();
     /// ```
     pub fn id(&self) -> TaskId {
-        self.raw.header().id
+        self.raw.header().id.get()
     }
 
     /// The task's name, if it was given one.

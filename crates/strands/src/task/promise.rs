@@ -18,6 +18,8 @@ struct Slot<T> {
     done: bool,
     /// The task waiting for the value.
     waker: Option<Waker>,
+    /// Threads blocked in `wait_take` (notifying costs a system call: only when needed).
+    blocked: usize,
 }
 
 /// A one-shot cell: completed once, taken once.
@@ -36,6 +38,7 @@ impl<T> Promise<T> {
                 value: None,
                 done: false,
                 waker: None,
+                blocked: 0,
             }),
             cv: Condvar::new(),
         }
@@ -43,16 +46,18 @@ impl<T> Promise<T> {
 
     /// Stores the value and wakes the waiters; false (value dropped) if already completed.
     pub(crate) fn complete(&self, value: T) -> bool {
-        let waker = {
+        let (waker, blocked) = {
             let mut slot = self.slot.lock();
             if slot.done {
                 return false;
             }
             slot.done = true;
             slot.value = Some(value);
-            slot.waker.take()
+            (slot.waker.take(), slot.blocked > 0)
         };
-        self.cv.notify_all();
+        if blocked {
+            self.cv.notify_all();
+        }
         if let Some(w) = waker {
             w.wake();
         }
@@ -81,11 +86,13 @@ impl<T> Promise<T> {
     pub(crate) fn wait_take(&self, timeout: Option<Duration>) -> Result<Option<T>, ()> {
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let mut slot = self.slot.lock();
+        slot.blocked += 1;
         while !slot.done {
             match (timeout, deadline) {
                 (Some(_), Some(d)) => {
                     let now = Instant::now();
                     if now >= d {
+                        slot.blocked -= 1;
                         return Err(());
                     }
                     slot = self.cv.wait_timeout(slot, d - now);
@@ -94,6 +101,7 @@ impl<T> Promise<T> {
                 _ => slot = self.cv.wait(slot),
             }
         }
+        slot.blocked -= 1;
         Ok(slot.value.take())
     }
 }

@@ -79,8 +79,9 @@ pub(crate) struct Header {
     pub(crate) next_task: Cell<Option<NonNull<Header>>>,
     /// Woken when the task completes; loop thread only.
     pub(crate) join_waker: Cell<Option<Waker>>,
-    /// Process-unique identifier.
-    pub(crate) id: TaskId,
+    /// Identifier; assigned by the loop (a task spawned from another thread gets it when the
+    /// loop adopts it).
+    pub(crate) id: Cell<TaskId>,
     /// Name and spawn site; set once at spawn.
     pub(crate) meta: Option<Box<Meta>>,
 }
@@ -162,13 +163,35 @@ impl TaskRef {
                 prev_task: Cell::new(None),
                 next_task: Cell::new(None),
                 join_waker: Cell::new(None),
-                id: new.id,
+                id: Cell::new(new.id),
                 meta: new.meta,
             },
             stage: UnsafeCell::new(Stage::Running(future)),
         });
         let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
         (TaskRef { ptr }, TaskRef { ptr })
+    }
+
+    /// Allocates a detached task (no `Task` handle, state `SCHEDULED`) on any thread, for the
+    /// loop of `owner` to adopt: one reference, which becomes the task list's.
+    pub(crate) fn allocate_detached<F>(future: F, owner: Arc<Injector>) -> TaskRef
+    where
+        F: Future + Send + 'static,
+        F::Output: Send,
+    {
+        let new = NewTask {
+            owner,
+            id: TaskId(0),
+            meta: None,
+        };
+        // SAFETY: `F` and its output are `'static`.
+        let (list, handle) = unsafe { TaskRef::allocate(future, new) };
+        let header = handle.header();
+        header.state.set(header.state.get().without_join_interest());
+        // Nobody else can see the task yet: giving up the handle's reference is a plain
+        // decrement that cannot reach zero.
+        drop(handle);
+        list
     }
 
     /// The header.
