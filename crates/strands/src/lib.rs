@@ -11,3 +11,4 @@
 mod loom;
 
 pub mod event_loop;
+pub mod sync;

@@ -33,7 +33,9 @@ mod imp {
 
         /// Locks, blocking the thread; a poisoned lock is entered all the same.
         pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
-            self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+            self.0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
         }
     }
 
