@@ -11,4 +11,6 @@
 mod loom;
 
 pub mod event_loop;
+pub mod queue;
 pub mod sync;
+pub mod thread;

@@ -201,19 +201,6 @@ impl<O: WaitOp> Wait<O> {
     pub(crate) fn shared(&self) -> &O::Shared {
         &self.shared
     }
-
-    /// The op, if not yet completed.
-    pub(crate) fn op_mut(self: Pin<&mut Self>) -> Option<&mut O> {
-        // SAFETY: `op` is not structurally pinned; only `node` is, and we do not touch it.
-        unsafe { self.get_unchecked_mut() }.op.as_mut()
-    }
-
-    /// Takes the op back (for a future that was never polled, or after completion → `None`).
-    pub(crate) fn into_op(mut self) -> Option<O> {
-        // A by-value `Wait` has never been pinned, hence never linked.
-        debug_assert!(!self.queued);
-        self.op.take()
-    }
 }
 
 impl<O: WaitOp> Future for Wait<O> {

@@ -32,6 +32,7 @@
 mod tests;
 
 mod barrier;
+pub(crate) mod completion;
 mod condition;
 pub(crate) mod engine;
 mod error;

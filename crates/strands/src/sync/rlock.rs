@@ -394,7 +394,7 @@ impl<'a> Future for RLockFuture<'a> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<RLockGuard<'a>> {
         // SAFETY: `wait` is structurally pinned: never moved out of the pinned future.
         let wait = unsafe { self.map_unchecked_mut(|s| &mut s.wait) };
-        let lock: &'a RLock = *wait.shared();
+        let lock: &'a RLock = wait.shared();
         wait.poll(cx).map(|owner| RLockGuard { lock, owner })
     }
 }

@@ -176,14 +176,17 @@ impl Node {
     /// The caller holds the mutex of the list this node is linked in, and the node is
     /// `WAITING`.
     pub(crate) unsafe fn update_waker(&self, waker: &Waker) {
-        self.links.with_mut(|l| {
+        let same = self.links.with(|l| {
             // SAFETY: the caller holds the list's mutex, which guards `links`.
-            let l = unsafe { &mut *l };
-            match &l.wake {
-                Some(Wake::Task(w)) if w.will_wake(waker) => {}
-                _ => l.wake = Some(Wake::Task(waker.clone())),
-            }
+            let l = unsafe { &*l };
+            matches!(&l.wake, Some(Wake::Task(w)) if w.will_wake(waker))
         });
+        if !same {
+            self.links.with_mut(|l| {
+                // SAFETY: as above.
+                unsafe { (*l).wake = Some(Wake::Task(waker.clone())) };
+            });
+        }
     }
 }
 
@@ -221,11 +224,6 @@ impl WaitList {
             tail: None,
             len: 0,
         }
-    }
-
-    /// Number of waiters.
-    pub(crate) fn len(&self) -> usize {
-        self.len
     }
 
     /// True if nobody waits.
