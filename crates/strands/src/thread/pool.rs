@@ -8,7 +8,7 @@ use core::fmt;
 use std::panic::{self, AssertUnwindSafe};
 
 use crate::loom::atomic::{AtomicBool, AtomicUsize, Ordering};
-use crate::loom::{Arc, Mutex};
+use crate::loom::{thread, Arc, Mutex};
 use crate::queue::Queue;
 use crate::sync::engine;
 use crate::thread::builder::default_name;
@@ -62,7 +62,7 @@ struct Inner {
     /// Set by `shutdown`.
     shut: AtomicBool,
     /// Worker handles, for `shutdown(wait=true)`.
-    handles: Mutex<Vec<std::thread::JoinHandle<()>>>,
+    handles: Mutex<Vec<thread::JoinHandle<()>>>,
 }
 
 /// A pool of named worker threads (Python's `concurrent.futures.ThreadPoolExecutor`).
@@ -353,7 +353,7 @@ impl ThreadPool {
         }
         let worker = inner.clone();
         let name = default_name(&inner.prefix);
-        let spawned = std::thread::Builder::new()
+        let spawned = thread::Builder::new()
             .name(name.clone())
             .spawn(move || worker_loop(&worker, &name));
         match spawned {
