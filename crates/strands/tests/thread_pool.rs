@@ -61,7 +61,9 @@ fn pool_futures_from_threads_and_tasks() {
         .name_prefix("tp")
         .build()
         .unwrap();
-    let futs: Vec<_> = (0..20).map(|i| pool.submit(move || i * 2).unwrap()).collect();
+    let futs: Vec<_> = (0..20)
+        .map(|i| pool.submit(move || i * 2).unwrap())
+        .collect();
     let (even, odd): (Vec<_>, Vec<_>) = futs.into_iter().enumerate().partition(|(i, _)| i % 2 == 0);
     let t = std::thread::spawn(move || {
         even.into_iter()

@@ -117,14 +117,14 @@ impl<R> Completion<R> {
     }
 
     /// Blocks until the end or `deadline`; `None` on timeout.
-    pub(crate) fn wait_until(self: &Arc<Self>, deadline: Option<Instant>) -> Option<Outcome<R>> {
-        engine::run_blocking(self, &mut TakeOp(core::marker::PhantomData), deadline)
+    pub(crate) fn wait_until(this: &Arc<Self>, deadline: Option<Instant>) -> Option<Outcome<R>> {
+        engine::run_blocking(this, &mut TakeOp(core::marker::PhantomData), deadline)
     }
 
     /// A future of the end (lazy: it waits only once polled).
-    pub(crate) fn wait(self: Arc<Self>) -> CompletionWait<R> {
+    pub(crate) fn wait(this: Arc<Self>) -> CompletionWait<R> {
         CompletionWait {
-            wait: Wait::new(self, TakeOp(core::marker::PhantomData)),
+            wait: Wait::new(this, TakeOp(core::marker::PhantomData)),
         }
     }
 }

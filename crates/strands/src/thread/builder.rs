@@ -224,7 +224,7 @@ impl<T> JoinHandle<T> {
     #[track_caller]
     pub fn join_blocking(mut self) -> Result<T, Panicked> {
         engine::assert_may_block("JoinHandle::join_blocking");
-        let outcome = self.cell.wait_until(None);
+        let outcome = crate::sync::completion::Completion::wait_until(&self.cell, None);
         self.reap();
         self.finish(outcome)
     }
@@ -253,7 +253,8 @@ impl<T> JoinHandle<T> {
     #[allow(clippy::type_complexity)]
     pub fn join_timeout(mut self, timeout: Duration) -> Result<T, Result<Self, Panicked>> {
         engine::assert_may_block("JoinHandle::join_timeout");
-        match self.cell.wait_until(engine::deadline(timeout)) {
+        match crate::sync::completion::Completion::wait_until(&self.cell, engine::deadline(timeout))
+        {
             None => Err(Ok(self)),
             Some(o) => {
                 self.reap();

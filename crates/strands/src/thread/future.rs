@@ -58,7 +58,9 @@ impl<T> fmt::Debug for PoolFuture<T> {
 impl<T> PoolFuture<T> {
     /// A future of `cell`.
     pub(crate) fn new(cell: Arc<Cell<T>>) -> Self {
-        PoolFuture { inner: cell.wait() }
+        PoolFuture {
+            inner: Completion::wait(cell),
+        }
     }
 
     /// The job's cell.
@@ -144,7 +146,7 @@ impl<T> PoolFuture<T> {
     #[track_caller]
     pub fn wait_blocking(self) -> Result<T, FutureError> {
         engine::assert_may_block("PoolFuture::wait_blocking");
-        match self.cell().wait_until(None) {
+        match Completion::wait_until(self.cell(), None) {
             Some(o) => to_result(o),
             None => Err(FutureError::Cancelled),
         }
@@ -171,7 +173,7 @@ impl<T> PoolFuture<T> {
     #[track_caller]
     pub fn wait_timeout(self, timeout: Duration) -> Result<T, WaitTimeoutError<Self>> {
         engine::assert_may_block("PoolFuture::wait_timeout");
-        match self.cell().wait_until(engine::deadline(timeout)) {
+        match Completion::wait_until(self.cell(), engine::deadline(timeout)) {
             Some(o) => to_result(o).map_err(WaitTimeoutError::Failed),
             None => Err(WaitTimeoutError::Timeout(self)),
         }
@@ -209,7 +211,9 @@ pub struct JoinFuture<T> {
 impl<T> JoinFuture<T> {
     /// A future of `cell`.
     pub(crate) fn new(cell: Arc<Cell<T>>) -> Self {
-        JoinFuture { inner: cell.wait() }
+        JoinFuture {
+            inner: Completion::wait(cell),
+        }
     }
 }
 
