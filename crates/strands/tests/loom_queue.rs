@@ -14,7 +14,7 @@ use strands::queue::{GetError, Queue};
 
 /// Polls `fut` once with a no-op waker.
 fn poll_once<F: Future>(fut: std::pin::Pin<&mut F>) -> Poll<F::Output> {
-    fut.poll(&mut Context::from_waker(Waker::noop()))
+    fut.poll(&mut Context::from_waker(&noop_waker()))
 }
 
 /// Thread producer, task consumer, bounded queue of 1.
@@ -99,4 +99,14 @@ fn shutdown_wakes_getters() {
         assert_eq!(t.join().unwrap(), Err(GetError::ShutDown));
         assert_eq!(task.join().unwrap(), Err(GetError::ShutDown));
     });
+}
+
+/// A waker that does nothing (`Waker::noop` needs Rust 1.85; the MSRV is 1.80).
+fn noop_waker() -> Waker {
+    /// Does nothing when woken.
+    struct Noop;
+    impl std::task::Wake for Noop {
+        fn wake(self: std::sync::Arc<Self>) {}
+    }
+    Waker::from(std::sync::Arc::new(Noop))
 }

@@ -14,7 +14,7 @@ use strands::sync::{Condition, Event, Lock, Mutex, Semaphore};
 
 /// Polls `fut` once with a no-op waker.
 fn poll_once<F: Future>(fut: std::pin::Pin<&mut F>) -> Poll<F::Output> {
-    fut.poll(&mut Context::from_waker(Waker::noop()))
+    fut.poll(&mut Context::from_waker(&noop_waker()))
 }
 
 /// A task registers for a permit and is cancelled while a release races with it; a thread
@@ -141,4 +141,14 @@ fn condition_cancelled_task_passes_notify_on() {
         task.join().unwrap();
         thread_waiter.join().unwrap();
     });
+}
+
+/// A waker that does nothing (`Waker::noop` needs Rust 1.85; the MSRV is 1.80).
+fn noop_waker() -> Waker {
+    /// Does nothing when woken.
+    struct Noop;
+    impl std::task::Wake for Noop {
+        fn wake(self: std::sync::Arc<Self>) {}
+    }
+    Waker::from(std::sync::Arc::new(Noop))
 }

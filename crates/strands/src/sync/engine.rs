@@ -43,6 +43,13 @@ pub(crate) trait WaitOp {
         wakes: &mut WakeBatch,
     ) -> Option<Self::Output>;
 
+    /// A lock-free first try, made once before the mutex is taken (e.g. the lock word's
+    /// compare-and-swap). Default: none.
+    fn try_fast(&mut self, shared: &Self::Shared) -> Option<Self::Output> {
+        let _ = shared;
+        None
+    }
+
     /// The list this operation waits on.
     fn list<'s>(&self, st: &'s mut Self::State) -> &'s mut WaitList;
 
@@ -97,6 +104,27 @@ fn park_until(deadline: Option<Instant>) {
     }
 }
 
+/// Busy-wait iterations before a linked thread parks.
+const SPIN_LOOPS: u32 = 64;
+/// `yield_now` calls after that, before parking.
+const SPIN_YIELDS: u32 = 8;
+
+/// One step of the short spin a linked thread does before parking: a hand-off often lands
+/// within microseconds, and a notify to a thread that has not parked yet costs no syscall.
+/// Returns false once the spin budget is spent.
+fn spin_wait(spins: &mut u32) -> bool {
+    if cfg!(loom) || *spins >= SPIN_LOOPS + SPIN_YIELDS {
+        return false;
+    }
+    *spins += 1;
+    if *spins <= SPIN_LOOPS {
+        core::hint::spin_loop();
+    } else {
+        thread::yield_now();
+    }
+    true
+}
+
 /// True once `deadline` has passed.
 fn expired(deadline: Option<Instant>) -> bool {
     deadline.is_some_and(|d| Instant::now() >= d)
@@ -139,11 +167,15 @@ pub(crate) fn run_blocking<O: WaitOp>(
             first = false;
             op.enqueued();
         }
+        let mut spins = 0u32;
         loop {
             if let Some(msg) = node.notified() {
                 node.reset();
                 notified = Some(msg);
                 break;
+            }
+            if spin_wait(&mut spins) {
+                continue;
             }
             if expired(deadline) {
                 let mut wakes = WakeBatch::new();
@@ -215,6 +247,12 @@ impl<O: WaitOp> Future for Wait<O> {
         let Some(op) = this.op.as_mut() else {
             panic!("strands: a wait future was polled after it completed");
         };
+        if !this.queued {
+            if let Some(out) = op.try_fast(&this.shared) {
+                this.op = None;
+                return Poll::Ready(out);
+            }
+        }
         let mut wakes = WakeBatch::new();
         let mut st = O::mutex(&this.shared).lock();
         let mut notified = None;

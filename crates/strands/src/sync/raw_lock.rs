@@ -28,7 +28,7 @@ const LOCKED: usize = 1;
 /// Bit: the wait list may have waiters; unlock takes the slow path.
 const WAITERS: usize = 2;
 /// Spins before a blocking caller parks (a short critical section often ends meanwhile).
-const SPINS: u32 = 64;
+const SPINS: u32 = 100;
 
 /// A raw lock: acquire/release with no owner tracking.
 #[derive(Debug, Default)]
@@ -171,6 +171,10 @@ impl<'a> WaitOp for RawLockOp<'a> {
                 Err(now) => s = now,
             }
         }
+    }
+
+    fn try_fast(&mut self, lock: &&'a RawLock) -> Option<()> {
+        lock.try_lock().then_some(())
     }
 
     fn list<'s>(&self, st: &'s mut WaitList) -> &'s mut WaitList {
