@@ -19,7 +19,8 @@ const K: u64 = 100_000;
 /// Polls a future that completes without waiting (uncontended lock).
 fn now_or_never<F: Future>(f: F) -> F::Output {
     let mut f = pin!(f);
-    let mut cx = Context::from_waker(&noop_waker());
+    let waker = noop_waker();
+    let mut cx = Context::from_waker(&waker);
     loop {
         if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
             return v;

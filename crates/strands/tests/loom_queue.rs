@@ -14,7 +14,8 @@ use strands::queue::{GetError, Queue};
 
 /// Polls `fut` once with a no-op waker.
 fn poll_once<F: Future>(fut: std::pin::Pin<&mut F>) -> Poll<F::Output> {
-    fut.poll(&mut Context::from_waker(&noop_waker()))
+    let waker = noop_waker();
+    fut.poll(&mut Context::from_waker(&waker))
 }
 
 /// Thread producer, task consumer, bounded queue of 1.

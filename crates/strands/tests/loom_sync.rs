@@ -14,7 +14,8 @@ use strands::sync::{Condition, Event, Lock, Mutex, Semaphore};
 
 /// Polls `fut` once with a no-op waker.
 fn poll_once<F: Future>(fut: std::pin::Pin<&mut F>) -> Poll<F::Output> {
-    fut.poll(&mut Context::from_waker(&noop_waker()))
+    let waker = noop_waker();
+    fut.poll(&mut Context::from_waker(&waker))
 }
 
 /// A task registers for a permit and is cancelled while a release races with it; a thread
