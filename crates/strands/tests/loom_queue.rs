@@ -42,8 +42,17 @@ fn put_blocking_get_await() {
 /// blocked thread getter exactly once.
 #[test]
 fn cancelled_get_loses_nothing() {
-    loom::model(|| {
-        let q = Arc::new(Queue::new(0));
+    cancelled_get_loses_nothing_cap(0); // mutex path
+}
+
+#[test]
+fn cancelled_get_loses_nothing_ring() {
+    cancelled_get_loses_nothing_cap(4); // lock-free ring path
+}
+
+fn cancelled_get_loses_nothing_cap(cap: usize) {
+    loom::model(move || {
+        let q = Arc::new(Queue::new(cap));
         let q1 = q.clone();
         let task = thread::spawn(move || {
             let mut fut = pin!(q1.get());
@@ -110,4 +119,29 @@ fn noop_waker() -> Waker {
         fn wake(self: std::sync::Arc<Self>) {}
     }
     Waker::from(std::sync::Arc::new(Noop))
+}
+
+/// Two producer threads race on a ring of capacity 1 while a task consumes: the lock-free
+/// put / waiting-flag protocol must never lose a wake-up (a loss deadlocks the model).
+#[test]
+fn ring_two_producers_one_task() {
+    loom::model(|| {
+        let q = Arc::new(Queue::new(1));
+        let mut ps = Vec::new();
+        for i in 0..2 {
+            let q = q.clone();
+            ps.push(thread::spawn(move || q.put_blocking(i).unwrap()));
+        }
+        let mut got = loom::future::block_on(async {
+            let a = q.get().await.unwrap();
+            let b = q.get().await.unwrap();
+            vec![a, b]
+        });
+        for p in ps {
+            p.join().unwrap();
+        }
+        got.sort();
+        assert_eq!(got, [0, 1]);
+        assert_eq!(q.unfinished_tasks(), 2);
+    });
 }

@@ -49,7 +49,7 @@ async fn yield_then_none<T>() -> Option<T> {
 #[test]
 fn four_threads_four_tasks_exactly_once() {
     let n = n_items();
-    let q = Arc::new(Queue::<usize>::new(64));
+    let q = Arc::new(Queue::<usize>::new(16));
     let seen: Arc<Vec<AtomicU8>> = Arc::new((0..n).map(|_| AtomicU8::new(0)).collect());
     let received = Arc::new(AtomicUsize::new(0));
     let producers_left = Arc::new(AtomicUsize::new(4));
@@ -83,8 +83,8 @@ fn four_threads_four_tasks_exactly_once() {
             for x in r {
                 let mut item = x;
                 loop {
-                    if rng.one_in(50) {
-                        match q.put_timeout(item, Duration::from_micros(rng.next() % 50)) {
+                    if rng.one_in(8) {
+                        match q.put_timeout(item, Duration::from_micros(rng.next() % 20)) {
                             Ok(()) => break,
                             Err(PutTimeoutError::Timeout(back)) => {
                                 cancels.fetch_add(1, Ordering::Relaxed);
@@ -107,8 +107,8 @@ fn four_threads_four_tasks_exactly_once() {
         threads.push(std::thread::spawn(move || {
             let mut rng = Rng(0x1234_5678 + k as u64);
             loop {
-                let r = if rng.one_in(50) {
-                    q.get_timeout(Duration::from_micros(rng.next() % 50))
+                let r = if rng.one_in(8) {
+                    q.get_timeout(Duration::from_micros(rng.next() % 20))
                 } else {
                     q.get_blocking().map_err(|_| GetTimeoutError::ShutDown)
                 };
@@ -140,7 +140,7 @@ fn four_threads_four_tasks_exactly_once() {
                     let mut rng = Rng(0xDEAD_BEEF + k as u64);
                     for x in r {
                         loop {
-                            if rng.one_in(20) {
+                            if rng.one_in(4) {
                                 // Cancel the put after one poll; the item is re-made.
                                 let put = async { Some(q.put(x).await) };
                                 match future::or(put, yield_then_none()).await {
@@ -166,7 +166,7 @@ fn four_threads_four_tasks_exactly_once() {
                 tasks.push(ex.spawn(async move {
                     let mut rng = Rng(0xFEED_F00D + k as u64);
                     loop {
-                        let r = if rng.one_in(20) {
+                        let r = if rng.one_in(4) {
                             let get = async { Some(q.get().await) };
                             match future::or(get, yield_then_none()).await {
                                 Some(r) => r,

@@ -2,12 +2,28 @@
 //!
 //! # Design
 //!
-//! One internal mutex guards the items, the counters and three wait lists (getters,
-//! putters, joiners). A `put` that adds an item notifies one getter; a `get` that removes one
-//! notifies one putter; notifications mean "re-check", so a waiter that finds the queue
-//! empty (or full) again re-links at the head of its list. Items never live in a waiter:
-//! a cancelled `get` cannot lose one, and a cancelled `put` has either enqueued its item
-//! entirely or not at all. A waiter cancelled after a notification hands it on.
+//! One internal mutex guards the wait lists (getters, putters, joiners) and, for LIFO,
+//! priority and unbounded queues, the items. A bounded FIFO keeps its items in a lock-free
+//! [`Ring`] instead, so a `put` or `get` that does not wait takes no lock at all.
+//!
+//! A `put` that adds an item notifies one getter; a `get` that removes one notifies one
+//! putter; notifications mean "re-check", so a waiter that finds the queue empty (or full)
+//! again re-links at the head of its list. Items never live in a waiter: a cancelled `get`
+//! cannot lose one, and a cancelled `put` has either enqueued its item entirely or not at
+//! all. A waiter cancelled after a notification hands it on.
+//!
+//! # No lost wake-up on the lock-free path
+//!
+//! A getter about to wait sets `getters_waiting`, issues a `SeqCst` fence and tries the ring
+//! once more, all under the mutex, before linking itself. A lock-free putter pushes, issues a
+//! `SeqCst` fence, then reads `getters_waiting`; if set, it takes the mutex and notifies. By
+//! the fences, either the getter sees the item or the putter sees the flag. Putters waiting
+//! for room and lock-free getters mirror this with `putters_waiting`. The flags are cleared
+//! under the mutex when a list empties (a spurious `true` only costs a lock).
+//!
+//! `unfinished` is atomic: a put counts its item *before* publishing it, so a consumer's
+//! `task_done` never underflows; whoever brings it to zero takes the mutex and wakes the
+//! joiners, who check it under the same mutex.
 
 use core::fmt;
 use core::future::Future;
@@ -16,24 +32,26 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 use std::time::Duration;
 
+use crate::loom::atomic::{self, AtomicBool, AtomicUsize, Ordering};
 use crate::loom::Mutex;
 use crate::queue::error::{
     GetError, GetTimeoutError, PutError, PutTimeoutError, TaskDoneError, TryGetError, TryPutError,
 };
 use crate::queue::order::{Fifo, Lifo, Order, Priority};
+use crate::queue::ring::Ring;
 use crate::sync::engine::{self, Wait, WaitOp};
 use crate::sync::waitlist::{WaitList, WakeBatch};
 
+/// Largest `maxsize` served by the preallocated lock-free ring; larger bounded FIFOs use
+/// the mutex path (no up-front allocation of a huge buffer).
+const RING_MAX: usize = 1 << 16;
+
 /// What the internal mutex guards.
 struct State<T, O: Order<T>> {
-    /// The items, in the queue's order.
+    /// The items, in the queue's order (unused when the queue has a ring).
     items: O::Store,
     /// Capacity; 0 = unbounded.
     maxsize: usize,
-    /// Items put and not yet marked done.
-    unfinished: usize,
-    /// Set by `shutdown`.
-    shutdown: bool,
     /// Waiting for an item.
     getters: WaitList,
     /// Waiting for room.
@@ -89,8 +107,18 @@ impl<T, O: Order<T>> State<T, O> {
 /// assert_eq!(sum, 4950);
 /// ```
 pub struct OrderedQueue<T, O: Order<T> = Fifo> {
-    /// Items, counters, waiters.
+    /// Items (mutex path) and waiters.
     state: Mutex<State<T, O>>,
+    /// The items of a bounded FIFO (lock-free path).
+    ring: Option<Ring<T>>,
+    /// Items put and not yet marked done.
+    unfinished: AtomicUsize,
+    /// Set by `shutdown` (under the mutex).
+    closed: AtomicBool,
+    /// Getters may be linked: a lock-free put must take the mutex and notify.
+    getters_waiting: AtomicBool,
+    /// Putters may be linked: a lock-free get must take the mutex and notify.
+    putters_waiting: AtomicBool,
 }
 
 /// A FIFO queue (Python's `queue.Queue` / `asyncio.Queue`).
@@ -104,10 +132,9 @@ impl<T, O: Order<T>> fmt::Debug for OrderedQueue<T, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let st = self.state.lock();
         f.debug_struct("OrderedQueue")
-            .field("len", &O::len(&st.items))
             .field("maxsize", &st.maxsize)
-            .field("shutdown", &st.shutdown)
-            .finish()
+            .field("shutdown", &self.closed.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
     }
 }
 
@@ -144,16 +171,20 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
     /// assert!(q.empty());
     /// ```
     pub fn with_order(maxsize: usize) -> Self {
+        let ring = (O::FIFO && maxsize > 0 && maxsize <= RING_MAX).then(|| Ring::new(maxsize));
         OrderedQueue {
             state: Mutex::new(State {
                 items: O::Store::default(),
                 maxsize,
-                unfinished: 0,
-                shutdown: false,
                 getters: WaitList::new(),
                 putters: WaitList::new(),
                 joiners: WaitList::new(),
             }),
+            ring,
+            unfinished: AtomicUsize::new(0),
+            closed: AtomicBool::new(false),
+            getters_waiting: AtomicBool::new(false),
+            putters_waiting: AtomicBool::new(false),
         }
     }
 
@@ -178,7 +209,10 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
     /// assert_eq!(q.qsize(), 1);
     /// ```
     pub fn qsize(&self) -> usize {
-        O::len(&self.state.lock().items)
+        match &self.ring {
+            Some(r) => r.len(),
+            None => O::len(&self.state.lock().items),
+        }
     }
 
     /// True if there are no items (a snapshot).
@@ -202,7 +236,10 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
     /// assert!(q.full());
     /// ```
     pub fn full(&self) -> bool {
-        self.state.lock().is_full()
+        match &self.ring {
+            Some(r) => r.len() >= r.capacity(),
+            None => self.state.lock().is_full(),
+        }
     }
 
     /// True once [`shutdown`](Self::shutdown) was called.
@@ -215,7 +252,7 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
     /// assert!(q.is_shutdown());
     /// ```
     pub fn is_shutdown(&self) -> bool {
-        self.state.lock().shutdown
+        self.closed.load(Ordering::Acquire)
     }
 
     /// Puts from a task, waiting for room.
@@ -262,6 +299,10 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
     #[track_caller]
     pub fn put_blocking(&self, item: T) -> Result<(), PutError<T>> {
         engine::assert_may_block("put_blocking");
+        let item = match self.put_fast(item) {
+            Ok(r) => return r.map_err(PutError::ShutDown),
+            Err(item) => item,
+        };
         let mut op = PutOp::new(item);
         match engine::run_blocking(&self, &mut op, None) {
             Some(r) => r,
@@ -289,6 +330,10 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
     #[track_caller]
     pub fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutTimeoutError<T>> {
         engine::assert_may_block("put_timeout");
+        let item = match self.put_fast(item) {
+            Ok(r) => return r.map_err(PutTimeoutError::ShutDown),
+            Err(item) => item,
+        };
         let mut op = PutOp::new(item);
         match engine::run_blocking(&self, &mut op, engine::deadline(timeout)) {
             Some(Ok(())) => Ok(()),
@@ -311,16 +356,18 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
     /// assert_eq!(q.try_put(2).unwrap_err().into_inner(), 2);
     /// ```
     pub fn try_put(&self, item: T) -> Result<(), TryPutError<T>> {
+        let item = match self.put_fast(item) {
+            Ok(r) => return r.map_err(TryPutError::ShutDown),
+            Err(item) if self.ring.is_some() => return Err(TryPutError::Full(item)),
+            Err(item) => item,
+        };
         let mut wakes = WakeBatch::new();
         let mut st = self.state.lock();
-        if st.shutdown {
+        if self.closed.load(Ordering::Relaxed) {
             return Err(TryPutError::ShutDown(item));
         }
-        if st.is_full() {
-            return Err(TryPutError::Full(item));
-        }
-        Self::push(&mut st, item, &mut wakes);
-        Ok(())
+        self.put_locked(&mut st, item, &mut wakes)
+            .map_err(TryPutError::Full)
     }
 
     /// Gets from a task, waiting for an item.
@@ -367,6 +414,9 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
     #[track_caller]
     pub fn get_blocking(&self) -> Result<T, GetError> {
         engine::assert_may_block("get_blocking");
+        if let Some(item) = self.get_fast() {
+            return Ok(item);
+        }
         engine::run_blocking(&self, &mut GetOp(PhantomData), None)
             .unwrap_or(Err(GetError::ShutDown))
     }
@@ -392,6 +442,9 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
     #[track_caller]
     pub fn get_timeout(&self, timeout: Duration) -> Result<T, GetTimeoutError> {
         engine::assert_may_block("get_timeout");
+        if let Some(item) = self.get_fast() {
+            return Ok(item);
+        }
         match engine::run_blocking(&self, &mut GetOp(PhantomData), engine::deadline(timeout)) {
             Some(Ok(t)) => Ok(t),
             Some(Err(GetError::ShutDown)) => Err(GetTimeoutError::ShutDown),
@@ -413,11 +466,14 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
     /// assert_eq!(q.try_get(), Err(TryGetError::Empty));
     /// ```
     pub fn try_get(&self) -> Result<T, TryGetError> {
+        if let Some(item) = self.get_fast() {
+            return Ok(item);
+        }
         let mut wakes = WakeBatch::new();
         let mut st = self.state.lock();
-        match Self::pop(&mut st, &mut wakes) {
+        match self.get_locked(&mut st, &mut wakes) {
             Some(t) => Ok(t),
-            None if st.shutdown => Err(TryGetError::ShutDown),
+            None if self.closed.load(Ordering::Relaxed) => Err(TryGetError::ShutDown),
             None => Err(TryGetError::Empty),
         }
     }
@@ -439,14 +495,12 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
     /// q.join_blocking();
     /// ```
     pub fn task_done(&self) -> Result<(), TaskDoneError> {
-        let mut wakes = WakeBatch::new();
-        let mut st = self.state.lock();
-        if st.unfinished == 0 {
-            return Err(TaskDoneError::TooManyCalls);
-        }
-        st.unfinished -= 1;
-        if st.unfinished == 0 {
-            st.joiners.notify_all(0, &mut wakes);
+        let prev = self
+            .unfinished
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |u| u.checked_sub(1))
+            .map_err(|_| TaskDoneError::TooManyCalls)?;
+        if prev == 1 {
+            self.wake_joiners();
         }
         Ok(())
     }
@@ -461,7 +515,7 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
     /// assert_eq!(q.unfinished_tasks(), 1);
     /// ```
     pub fn unfinished_tasks(&self) -> usize {
-        self.state.lock().unfinished
+        self.unfinished.load(Ordering::SeqCst)
     }
 
     /// Waits from a task until every item put has been marked with `task_done`.
@@ -536,15 +590,24 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
     pub fn shutdown(&self, immediate: bool) {
         let mut wakes = WakeBatch::new();
         let mut st = self.state.lock();
-        st.shutdown = true;
+        self.closed.store(true, Ordering::SeqCst);
         let dropped = if immediate {
             let items = core::mem::take(&mut st.items);
-            let n = O::len(&items);
-            st.unfinished = st.unfinished.saturating_sub(n);
-            if st.unfinished == 0 {
+            let mut n = O::len(&items);
+            let mut from_ring = Vec::new();
+            if let Some(r) = &self.ring {
+                from_ring.extend(core::iter::from_fn(|| r.pop()));
+                n += from_ring.len();
+            }
+            let _ = self
+                .unfinished
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |u| {
+                    Some(u.saturating_sub(n))
+                });
+            if self.unfinished.load(Ordering::SeqCst) == 0 {
                 st.joiners.notify_all(0, &mut wakes);
             }
-            Some(items)
+            Some((items, from_ring))
         } else {
             None
         };
@@ -555,20 +618,112 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
         drop(dropped);
     }
 
-    /// Adds an item and wakes a getter.
-    fn push(st: &mut State<T, O>, item: T, wakes: &mut WakeBatch) {
-        O::push(&mut st.items, item);
-        st.unfinished += 1;
-        if !st.getters.is_empty() {
-            st.getters.notify_one(0, wakes);
+    /// Lock-free put (ring only): `Ok(result)` if done (or refused: shut down), `Err(item)`
+    /// if it must take the slow path (full, or no ring).
+    #[allow(clippy::type_complexity)]
+    fn put_fast(&self, item: T) -> Result<Result<(), T>, T> {
+        let Some(ring) = &self.ring else {
+            return Err(item);
+        };
+        if self.closed.load(Ordering::Acquire) {
+            return Ok(Err(item));
+        }
+        // Counted before it is visible, so a consumer's task_done cannot underflow.
+        self.unfinished.fetch_add(1, Ordering::SeqCst);
+        match ring.push(item) {
+            Ok(()) => {
+                atomic::fence(Ordering::SeqCst);
+                if self.getters_waiting.load(Ordering::Relaxed) {
+                    let mut wakes = WakeBatch::new();
+                    let mut st = self.state.lock();
+                    self.notify_getter(&mut st, &mut wakes);
+                }
+                Ok(Ok(()))
+            }
+            Err(item) => {
+                self.uncount();
+                Err(item)
+            }
         }
     }
 
-    /// Removes an item, if any, and wakes a putter.
-    fn pop(st: &mut State<T, O>, wakes: &mut WakeBatch) -> Option<T> {
-        let item = O::pop(&mut st.items)?;
+    /// Lock-free get (ring only).
+    fn get_fast(&self) -> Option<T> {
+        let item = self.ring.as_ref()?.pop()?;
+        atomic::fence(Ordering::SeqCst);
+        if self.putters_waiting.load(Ordering::Relaxed) {
+            let mut wakes = WakeBatch::new();
+            let mut st = self.state.lock();
+            self.notify_putter(&mut st, &mut wakes);
+        }
+        Some(item)
+    }
+
+    /// Takes back the count of an item that was not enqueued.
+    fn uncount(&self) {
+        if self.unfinished.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.wake_joiners();
+        }
+    }
+
+    /// `unfinished` reached zero: wake the joiners (under the mutex, where they check it).
+    fn wake_joiners(&self) {
+        let mut wakes = WakeBatch::new();
+        let mut st = self.state.lock();
+        st.joiners.notify_all(0, &mut wakes);
+    }
+
+    /// Under the mutex: wakes one getter, clearing the flag when none is left.
+    fn notify_getter(&self, st: &mut State<T, O>, wakes: &mut WakeBatch) {
+        st.getters.notify_one(0, wakes);
+        if st.getters.is_empty() {
+            self.getters_waiting.store(false, Ordering::Relaxed);
+        }
+    }
+
+    /// Under the mutex: wakes one putter, clearing the flag when none is left.
+    fn notify_putter(&self, st: &mut State<T, O>, wakes: &mut WakeBatch) {
+        st.putters.notify_one(0, wakes);
+        if st.putters.is_empty() {
+            self.putters_waiting.store(false, Ordering::Relaxed);
+        }
+    }
+
+    /// Under the mutex: adds an item and wakes a getter, or hands it back if full.
+    fn put_locked(&self, st: &mut State<T, O>, item: T, wakes: &mut WakeBatch) -> Result<(), T> {
+        self.unfinished.fetch_add(1, Ordering::SeqCst);
+        let pushed = match &self.ring {
+            Some(r) => r.push(item),
+            None if st.is_full() => Err(item),
+            None => {
+                O::push(&mut st.items, item);
+                Ok(())
+            }
+        };
+        match pushed {
+            Ok(()) => {
+                if !st.getters.is_empty() {
+                    self.notify_getter(st, wakes);
+                }
+                Ok(())
+            }
+            Err(item) => {
+                if self.unfinished.fetch_sub(1, Ordering::SeqCst) == 1 {
+                    st.joiners.notify_all(0, wakes);
+                }
+                Err(item)
+            }
+        }
+    }
+
+    /// Under the mutex: removes an item, if any, and wakes a putter.
+    fn get_locked(&self, st: &mut State<T, O>, wakes: &mut WakeBatch) -> Option<T> {
+        let item = match &self.ring {
+            Some(r) => r.pop(),
+            None => O::pop(&mut st.items),
+        }?;
         if !st.putters.is_empty() {
-            st.putters.notify_one(0, wakes);
+            self.notify_putter(st, wakes);
         }
         Some(item)
     }
@@ -615,21 +770,44 @@ impl<'a, T: 'a, O: Order<T> + 'a> WaitOp for PutOp<'a, T, O> {
         &q.state
     }
 
+    fn try_fast(&mut self, q: &&'a OrderedQueue<T, O>) -> Option<Self::Output> {
+        match q.put_fast(self.take()) {
+            Ok(r) => Some(r.map_err(PutError::ShutDown)),
+            Err(item) => {
+                self.item = Some(item);
+                None
+            }
+        }
+    }
+
     fn attempt(
         &mut self,
-        _: &&'a OrderedQueue<T, O>,
+        q: &&'a OrderedQueue<T, O>,
         st: &mut State<T, O>,
         _: Option<usize>,
         wakes: &mut WakeBatch,
     ) -> Option<Self::Output> {
-        if st.shutdown {
+        if q.closed.load(Ordering::Relaxed) {
             return Some(Err(PutError::ShutDown(self.take())));
         }
-        if st.is_full() {
+        let item = match q.put_locked(st, self.take(), wakes) {
+            Ok(()) => return Some(Ok(())),
+            Err(item) => item,
+        };
+        if q.ring.is_none() {
+            self.item = Some(item);
             return None;
         }
-        OrderedQueue::push(st, self.take(), wakes);
-        Some(Ok(()))
+        // About to wait: announce it, then look once more (see "No lost wake-up").
+        q.putters_waiting.store(true, Ordering::Relaxed);
+        atomic::fence(Ordering::SeqCst);
+        match q.put_locked(st, item, wakes) {
+            Ok(()) => Some(Ok(())),
+            Err(item) => {
+                self.item = Some(item);
+                None
+            }
+        }
     }
 
     fn list<'s>(&self, st: &'s mut State<T, O>) -> &'s mut WaitList {
@@ -655,18 +833,32 @@ impl<'a, T: 'a, O: Order<T> + 'a> WaitOp for GetOp<'a, T, O> {
         &q.state
     }
 
+    fn try_fast(&mut self, q: &&'a OrderedQueue<T, O>) -> Option<Self::Output> {
+        q.get_fast().map(Ok)
+    }
+
     fn attempt(
         &mut self,
-        _: &&'a OrderedQueue<T, O>,
+        q: &&'a OrderedQueue<T, O>,
         st: &mut State<T, O>,
         _: Option<usize>,
         wakes: &mut WakeBatch,
     ) -> Option<Self::Output> {
-        match OrderedQueue::pop(st, wakes) {
-            Some(t) => Some(Ok(t)),
-            None if st.shutdown => Some(Err(GetError::ShutDown)),
-            None => None,
+        if let Some(t) = q.get_locked(st, wakes) {
+            return Some(Ok(t));
         }
+        if q.ring.is_some() {
+            // About to wait: announce it, then look once more (see "No lost wake-up").
+            q.getters_waiting.store(true, Ordering::Relaxed);
+            atomic::fence(Ordering::SeqCst);
+            if let Some(t) = q.get_locked(st, wakes) {
+                return Some(Ok(t));
+            }
+        }
+        if q.closed.load(Ordering::SeqCst) {
+            return Some(Err(GetError::ShutDown));
+        }
+        None
     }
 
     fn list<'s>(&self, st: &'s mut State<T, O>) -> &'s mut WaitList {
@@ -694,12 +886,12 @@ impl<'a, T: 'a, O: Order<T> + 'a> WaitOp for JoinOp<'a, T, O> {
 
     fn attempt(
         &mut self,
-        _: &&'a OrderedQueue<T, O>,
-        st: &mut State<T, O>,
+        q: &&'a OrderedQueue<T, O>,
+        _: &mut State<T, O>,
         _: Option<usize>,
         _: &mut WakeBatch,
     ) -> Option<()> {
-        (st.unfinished == 0).then_some(())
+        (q.unfinished.load(Ordering::SeqCst) == 0).then_some(())
     }
 
     fn list<'s>(&self, st: &'s mut State<T, O>) -> &'s mut WaitList {

@@ -7,6 +7,7 @@
 mod core;
 mod error;
 mod order;
+mod ring;
 mod simple;
 
 pub use self::core::{

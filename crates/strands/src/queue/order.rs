@@ -26,6 +26,9 @@ pub trait Order<T>: sealed::Sealed {
     /// The container.
     #[doc(hidden)]
     type Store: Default;
+    /// First in, first out: a bounded queue of this order may use the lock-free ring.
+    #[doc(hidden)]
+    const FIFO: bool = false;
     /// Adds an item.
     #[doc(hidden)]
     fn push(store: &mut Self::Store, item: T);
@@ -82,6 +85,7 @@ impl sealed::Sealed for Priority {}
 
 impl<T> Order<T> for Fifo {
     type Store = VecDeque<T>;
+    const FIFO: bool = true;
     fn push(s: &mut VecDeque<T>, item: T) {
         s.push_back(item);
     }
