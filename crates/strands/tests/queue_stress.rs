@@ -84,7 +84,7 @@ fn four_threads_four_tasks_exactly_once() {
                 let mut item = x;
                 loop {
                     if rng.one_in(8) {
-                        match q.put_timeout(item, Duration::from_micros(rng.next() % 20)) {
+                        match q.put_timeout(item, Duration::from_micros(rng.next() % 5)) {
                             Ok(()) => break,
                             Err(PutTimeoutError::Timeout(back)) => {
                                 cancels.fetch_add(1, Ordering::Relaxed);
@@ -108,7 +108,7 @@ fn four_threads_four_tasks_exactly_once() {
             let mut rng = Rng(0x1234_5678 + k as u64);
             loop {
                 let r = if rng.one_in(8) {
-                    q.get_timeout(Duration::from_micros(rng.next() % 20))
+                    q.get_timeout(Duration::from_micros(rng.next() % 5))
                 } else {
                     q.get_blocking().map_err(|_| GetTimeoutError::ShutDown)
                 };
@@ -141,7 +141,20 @@ fn four_threads_four_tasks_exactly_once() {
                     for x in r {
                         loop {
                             if rng.one_in(4) {
-                                // Cancel the put after one poll; the item is re-made.
+                                // Poll the put once (linking it if the queue is full), then
+                                // drop it: a cancellation; the item is re-made and retried.
+                                match future::poll_once(q.put(x)).await {
+                                    Some(r) => {
+                                        r.unwrap();
+                                        break;
+                                    }
+                                    None => {
+                                        cancels.fetch_add(1, Ordering::Relaxed);
+                                        future::yield_now().await;
+                                    }
+                                }
+                            } else if rng.one_in(8) {
+                                // Cancel after a yield: the put may have been notified.
                                 let put = async { Some(q.put(x).await) };
                                 match future::or(put, yield_then_none()).await {
                                     Some(r) => {
@@ -167,6 +180,17 @@ fn four_threads_four_tasks_exactly_once() {
                     let mut rng = Rng(0xFEED_F00D + k as u64);
                     loop {
                         let r = if rng.one_in(4) {
+                            // Poll once (linking it if empty), then drop: a cancellation.
+                            match future::poll_once(q.get()).await {
+                                Some(r) => r,
+                                None => {
+                                    cancels.fetch_add(1, Ordering::Relaxed);
+                                    future::yield_now().await;
+                                    continue;
+                                }
+                            }
+                        } else if rng.one_in(8) {
+                            // Cancel after a yield: the get may have been notified.
                             let get = async { Some(q.get().await) };
                             match future::or(get, yield_then_none()).await {
                                 Some(r) => r,
