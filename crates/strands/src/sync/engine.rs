@@ -50,6 +50,13 @@ pub(crate) trait WaitOp {
         None
     }
 
+    /// What a woken *thread* tries before taking the mutex again: by default
+    /// [`try_fast`](Self::try_fast); a lock spins briefly here (a thread may spin, a task
+    /// poll may not).
+    fn try_spin(&mut self, shared: &Self::Shared) -> Option<Self::Output> {
+        self.try_fast(shared)
+    }
+
     /// The list this operation waits on.
     fn list<'s>(&self, st: &'s mut Self::State) -> &'s mut WaitList;
 
@@ -144,6 +151,12 @@ pub(crate) fn run_blocking<O: WaitOp>(
     let mut notified = None;
     let mut first = true;
     loop {
+        if notified.is_some() {
+            // Woken: the resource is probably free; try without the mutex first.
+            if let Some(out) = op.try_spin(shared) {
+                return Some(out);
+            }
+        }
         {
             let mut wakes = WakeBatch::new();
             let mut st = O::mutex(shared).lock();

@@ -176,6 +176,10 @@ impl<'a> WaitOp for RawLockOp<'a> {
         lock.try_lock().then_some(())
     }
 
+    fn try_spin(&mut self, lock: &&'a RawLock) -> Option<()> {
+        lock.spin_lock().then_some(())
+    }
+
     fn list<'s>(&self, st: &'s mut WaitList) -> &'s mut WaitList {
         st
     }
