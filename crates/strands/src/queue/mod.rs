@@ -3,6 +3,19 @@
 //!
 //! A thread can `put_blocking` while a task awaits `get()` on the same queue, and the
 //! reverse. All queues are MPMC. Errors hand the item back.
+//!
+//! A queue moves items between threads, so it is shared only if the items are `Send`:
+//!
+//! ```compile_fail
+//! fn shared<T: Sync>() {}
+//! shared::<strands::queue::Queue<std::rc::Rc<u8>>>();
+//! ```
+//!
+//! # Performance
+//!
+//! A bounded FIFO (`Queue::new(n)`, `1 <= n <= 65536`) keeps its items in a lock-free ring:
+//! a `put` or `get` that does not wait takes no lock, and a blocking caller backs off on the
+//! ring briefly before it parks. Other queues keep their items under the internal mutex.
 
 mod core;
 mod error;

@@ -27,6 +27,22 @@
 //! caller that arrives while a waiter is being woken may get the resource first (barging,
 //! which keeps throughput high); the overtaken waiter then keeps its place at the head of the
 //! list. Fairness is therefore *eventual*, not strict.
+//!
+//! # Thread safety
+//!
+//! Every primitive is `Send + Sync`; a [`Mutex<T>`] is shared only if `T: Send`:
+//!
+//! ```compile_fail
+//! fn shared<T: Sync>() {}
+//! shared::<strands::sync::Mutex<std::rc::Rc<u8>>>();
+//! ```
+//!
+//! and a guard can be shared only if `T: Sync`:
+//!
+//! ```compile_fail
+//! fn shared<T: Sync>() {}
+//! shared::<strands::sync::MutexGuard<'static, std::cell::Cell<u8>>>();
+//! ```
 
 #[cfg(test)]
 mod tests;
