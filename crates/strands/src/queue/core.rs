@@ -15,12 +15,16 @@
 //! # No lost wake-up on the lock-free path
 //!
 //! A getter about to wait sets `getters_waiting`, issues a `SeqCst` fence and tries the ring
-//! once more, all under the mutex, before linking itself. A lock-free putter pushes, issues a
-//! `SeqCst` fence, then reads `getters_waiting`; if set, it takes the mutex and notifies. By
-//! the fences, either the getter sees the item or the putter sees the flag. (A variant
-//! relying on the ring's `SeqCst` CAS instead of the putter's fence is valid in the C++20
-//! model but cannot be checked by loom, which models `SeqCst` accesses as acquire/release;
-//! we keep the fence that loom verifies.) Putters waiting
+//! once more, all under the mutex, before linking itself. A lock-free putter claims its slot
+//! with the ring's `SeqCst` compare-and-swap on `tail`, then reads `getters_waiting` with a
+//! `SeqCst` load; if set, it takes the mutex and notifies. Either the getter's fence precedes
+//! the putter's load in the single total order *S* (the putter sees the flag), or the load,
+//! hence the CAS before it, precedes the fence (the getter's re-check sees the claimed slot
+//! and waits the few instructions until it is published) — C++20 [atomics.order]; crossbeam-
+//! channel relies on the same rule. loom models `SeqCst` accesses as acquire/release and
+//! cannot see this, so under `--cfg loom` the putter also issues a `SeqCst` fence
+//! ([`after_publish_fence`]), which makes the same argument checkable; lock-free getters
+//! and waiting putters mirror all of this. Putters waiting
 //! for room and lock-free getters mirror this with `putters_waiting`. The flags are cleared
 //! under the mutex when a list empties (a spurious `true` only costs a lock).
 //!
@@ -44,6 +48,18 @@ use crate::queue::order::{Fifo, Lifo, Order, Priority};
 use crate::queue::ring::Ring;
 use crate::sync::engine::{self, Wait, WaitOp};
 use crate::sync::waitlist::{WaitList, WakeBatch};
+
+/// Keeps a hot counter off the cache line of the read-mostly fields.
+#[derive(Debug)]
+#[repr(align(128))]
+struct CachePadded<T>(T);
+
+impl<T> core::ops::Deref for CachePadded<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
 
 /// Largest `maxsize` served by the preallocated lock-free ring; larger bounded FIFOs use
 /// the mutex path (no up-front allocation of a huge buffer).
@@ -114,8 +130,8 @@ pub struct OrderedQueue<T, O: Order<T> = Fifo> {
     state: Mutex<State<T, O>>,
     /// The items of a bounded FIFO (lock-free path).
     ring: Option<Ring<T>>,
-    /// Items put and not yet marked done.
-    unfinished: AtomicUsize,
+    /// Items put and not yet marked done (written by every put: on its own cache line).
+    unfinished: CachePadded<AtomicUsize>,
     /// Set by `shutdown` (under the mutex).
     closed: AtomicBool,
     /// Getters may be linked: a lock-free put must take the mutex and notify.
@@ -184,7 +200,7 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
                 joiners: WaitList::new(),
             }),
             ring,
-            unfinished: AtomicUsize::new(0),
+            unfinished: CachePadded(AtomicUsize::new(0)),
             closed: AtomicBool::new(false),
             getters_waiting: AtomicBool::new(false),
             putters_waiting: AtomicBool::new(false),
@@ -636,8 +652,8 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
         match ring.push(item) {
             Ok(()) => {
                 // Pairs with the fence of a getter about to wait (see "No lost wake-up").
-                atomic::fence(Ordering::SeqCst);
-                if self.getters_waiting.load(Ordering::Relaxed) {
+                after_publish_fence();
+                if self.getters_waiting.load(Ordering::SeqCst) {
                     let mut wakes = WakeBatch::new();
                     let mut st = self.state.lock();
                     self.notify_getter(&mut st, &mut wakes);
@@ -679,8 +695,8 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
     fn get_fast(&self) -> Option<T> {
         let item = self.ring.as_ref()?.pop()?;
         // Pairs with the fence of a putter about to wait.
-        atomic::fence(Ordering::SeqCst);
-        if self.putters_waiting.load(Ordering::Relaxed) {
+        after_publish_fence();
+        if self.putters_waiting.load(Ordering::SeqCst) {
             let mut wakes = WakeBatch::new();
             let mut st = self.state.lock();
             self.notify_putter(&mut st, &mut wakes);
@@ -756,6 +772,14 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
         }
         Some(item)
     }
+}
+
+/// The putter's (or lock-free getter's) side of the Dekker pair: the ring's `SeqCst` RMW
+/// already orders the flag load in normal builds; loom needs an explicit fence to see it.
+#[inline(always)]
+fn after_publish_fence() {
+    #[cfg(loom)]
+    atomic::fence(Ordering::SeqCst);
 }
 
 /// One back-off step of a blocking caller before it waits; false once spent.
