@@ -594,7 +594,9 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
 
     /// Shuts the queue down (Python 3.13): later puts fail with `ShutDown`; gets drain the
     /// remaining items, then fail. With `immediate`, the remaining items are dropped (each
-    /// counting as done for `join`). Every blocked caller wakes up to re-check.
+    /// counting as done for `join`). Every blocked caller wakes up to re-check. A lock-free
+    /// `put` that races with `shutdown` may still land just after it; gets then drain it (or
+    /// it is dropped with the queue).
     ///
     /// # Examples
     ///
