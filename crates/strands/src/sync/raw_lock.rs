@@ -51,6 +51,15 @@ impl RawLock {
     /// Acquires if free.
     #[inline]
     pub(crate) fn try_lock(&self) -> bool {
+        // Common case first: free, nobody waiting.
+        if self
+            .state
+            .compare_exchange(0, LOCKED, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+        {
+            crate::sync::trace::acquired(self as *const _ as usize);
+            return true;
+        }
         let mut s = self.state.load(Ordering::Relaxed);
         loop {
             if s & LOCKED != 0 {
