@@ -145,3 +145,27 @@ fn ring_two_producers_one_task() {
         assert_eq!(q.unfinished_tasks(), 2);
     });
 }
+
+/// `join` from a thread while a task marks items done: the last `task_done` must wake the
+/// joiner (ring path: puts are counted off the ring's tail).
+#[test]
+fn join_wakes_after_last_task_done() {
+    loom::model(|| {
+        let q = Arc::new(Queue::new(2));
+        let q1 = q.clone();
+        let consumer = thread::spawn(move || {
+            loom::future::block_on(async {
+                for _ in 0..2 {
+                    q1.get().await.unwrap();
+                    q1.task_done().unwrap();
+                }
+            });
+            assert!(q1.task_done().is_err());
+        });
+        q.put_blocking(1).unwrap();
+        q.put_blocking(2).unwrap();
+        q.join_blocking();
+        assert_eq!(q.unfinished_tasks(), 0);
+        consumer.join().unwrap();
+    });
+}

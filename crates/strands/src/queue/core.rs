@@ -28,9 +28,11 @@
 //! for room and lock-free getters mirror this with `putters_waiting`. The flags are cleared
 //! under the mutex when a list empties (a spurious `true` only costs a lock).
 //!
-//! `unfinished` is atomic: a put counts its item *before* publishing it, so a consumer's
-//! `task_done` never underflows; whoever brings it to zero takes the mutex and wakes the
-//! joiners, who check it under the same mutex.
+//! Unfinished tasks are `puts - dones`. For a ring, `puts` is read off the ring's `tail`
+//! (a claimed position counts: its item is about to be visible), so a put pays nothing for
+//! `task_done`/`join`; otherwise a counter is bumped under the mutex. `dones` only grows and
+//! never passes `puts` (`task_done` checks it with a CAS). Whoever brings the difference to
+//! zero takes the mutex and wakes the joiners, who check it under the same mutex.
 
 use core::fmt;
 use core::future::Future;
@@ -130,8 +132,10 @@ pub struct OrderedQueue<T, O: Order<T> = Fifo> {
     state: Mutex<State<T, O>>,
     /// The items of a bounded FIFO (lock-free path).
     ring: Option<Ring<T>>,
-    /// Items put and not yet marked done (written by every put: on its own cache line).
-    unfinished: CachePadded<AtomicUsize>,
+    /// Items ever put, for queues without a ring (a ring counts with its `tail`).
+    pushed: CachePadded<AtomicUsize>,
+    /// `task_done` calls plus items dropped by `shutdown(immediate)`.
+    done: CachePadded<AtomicUsize>,
     /// Set by `shutdown` (under the mutex).
     closed: AtomicBool,
     /// Getters may be linked: a lock-free put must take the mutex and notify.
@@ -200,7 +204,8 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
                 joiners: WaitList::new(),
             }),
             ring,
-            unfinished: CachePadded(AtomicUsize::new(0)),
+            pushed: CachePadded(AtomicUsize::new(0)),
+            done: CachePadded(AtomicUsize::new(0)),
             closed: AtomicBool::new(false),
             getters_waiting: AtomicBool::new(false),
             putters_waiting: AtomicBool::new(false),
@@ -514,11 +519,22 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
     /// q.join_blocking();
     /// ```
     pub fn task_done(&self) -> Result<(), TaskDoneError> {
-        let prev = self
-            .unfinished
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |u| u.checked_sub(1))
-            .map_err(|_| TaskDoneError::TooManyCalls)?;
-        if prev == 1 {
+        let mut done = self.done.load(Ordering::SeqCst);
+        loop {
+            if self.puts() == done {
+                return Err(TaskDoneError::TooManyCalls);
+            }
+            match self.done.compare_exchange_weak(
+                done,
+                done + 1,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(_) => break,
+                Err(now) => done = now,
+            }
+        }
+        if self.puts() == done + 1 {
             self.wake_joiners();
         }
         Ok(())
@@ -534,7 +550,7 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
     /// assert_eq!(q.unfinished_tasks(), 1);
     /// ```
     pub fn unfinished_tasks(&self) -> usize {
-        self.unfinished.load(Ordering::SeqCst)
+        self.unfinished()
     }
 
     /// Waits from a task until every item put has been marked with `task_done`.
@@ -620,12 +636,9 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
                 from_ring.extend(core::iter::from_fn(|| r.pop()));
                 n += from_ring.len();
             }
-            let _ = self
-                .unfinished
-                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |u| {
-                    Some(u.saturating_sub(n))
-                });
-            if self.unfinished.load(Ordering::SeqCst) == 0 {
+            // Each dropped item counts as done, as in Python 3.13.
+            self.done.fetch_add(n, Ordering::SeqCst);
+            if self.unfinished() == 0 {
                 st.joiners.notify_all(0, &mut wakes);
             }
             Some((items, from_ring))
@@ -649,8 +662,6 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
         if self.closed.load(Ordering::Acquire) {
             return Ok(Err(item));
         }
-        // Counted before it is visible, so a consumer's task_done cannot underflow.
-        self.unfinished.fetch_add(1, Ordering::SeqCst);
         match ring.push(item) {
             Ok(()) => {
                 // Pairs with the fence of a getter about to wait (see "No lost wake-up").
@@ -662,10 +673,7 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
                 }
                 Ok(Ok(()))
             }
-            Err(item) => {
-                self.uncount();
-                Err(item)
-            }
+            Err(item) => Err(item),
         }
     }
 
@@ -706,14 +714,22 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
         Some(item)
     }
 
-    /// Takes back the count of an item that was not enqueued.
-    fn uncount(&self) {
-        if self.unfinished.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.wake_joiners();
+    /// Items ever put.
+    fn puts(&self) -> usize {
+        match &self.ring {
+            Some(r) => r.pushed(),
+            None => self.pushed.load(Ordering::SeqCst),
         }
     }
 
-    /// `unfinished` reached zero: wake the joiners (under the mutex, where they check it).
+    /// Items put and not yet marked done. Reads `done` first: it never passes `puts`, so the
+    /// difference of the two snapshots cannot underflow.
+    fn unfinished(&self) -> usize {
+        let done = self.done.load(Ordering::SeqCst);
+        self.puts().wrapping_sub(done)
+    }
+
+    /// Unfinished tasks reached zero: wake the joiners (under the mutex, where they check it).
     fn wake_joiners(&self) {
         let mut wakes = WakeBatch::new();
         let mut st = self.state.lock();
@@ -738,29 +754,19 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
 
     /// Under the mutex: adds an item and wakes a getter, or hands it back if full.
     fn put_locked(&self, st: &mut State<T, O>, item: T, wakes: &mut WakeBatch) -> Result<(), T> {
-        self.unfinished.fetch_add(1, Ordering::SeqCst);
-        let pushed = match &self.ring {
-            Some(r) => r.push(item),
-            None if st.is_full() => Err(item),
+        match &self.ring {
+            Some(r) => r.push(item)?,
+            None if st.is_full() => return Err(item),
             None => {
                 O::push(&mut st.items, item);
-                Ok(())
-            }
-        };
-        match pushed {
-            Ok(()) => {
-                if !st.getters.is_empty() {
-                    self.notify_getter(st, wakes);
-                }
-                Ok(())
-            }
-            Err(item) => {
-                if self.unfinished.fetch_sub(1, Ordering::SeqCst) == 1 {
-                    st.joiners.notify_all(0, wakes);
-                }
-                Err(item)
+                // Other callers see the item only under the mutex, which we hold.
+                self.pushed.fetch_add(1, Ordering::SeqCst);
             }
         }
+        if !st.getters.is_empty() {
+            self.notify_getter(st, wakes);
+        }
+        Ok(())
     }
 
     /// Under the mutex: removes an item, if any, and wakes a putter.
@@ -962,7 +968,7 @@ impl<'a, T: 'a, O: Order<T> + 'a> WaitOp for JoinOp<'a, T, O> {
         _: Option<usize>,
         _: &mut WakeBatch,
     ) -> Option<()> {
-        (q.unfinished.load(Ordering::SeqCst) == 0).then_some(())
+        (q.unfinished() == 0).then_some(())
     }
 
     fn list<'s>(&self, st: &'s mut State<T, O>) -> &'s mut WaitList {

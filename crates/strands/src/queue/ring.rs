@@ -199,6 +199,16 @@ impl<T> Ring<T> {
         }
     }
 
+    /// How many values were ever pushed (claimed positions, including a push under way):
+    /// derived from `tail`, so counting puts costs nothing extra. Wraps after
+    /// `(2^64 / one_lap) * cap` pushes (centuries at a billion per second).
+    pub(crate) fn pushed(&self) -> usize {
+        let tail = self.tail.0.load(Ordering::SeqCst);
+        (tail / self.one_lap)
+            .wrapping_mul(self.cap)
+            .wrapping_add(tail & (self.one_lap - 1))
+    }
+
     /// Number of values (a snapshot).
     pub(crate) fn len(&self) -> usize {
         loop {
