@@ -2,7 +2,7 @@
 //! imported from here, never from `std` directly.
 //!
 //! In a normal build these are `std`'s types behind a thin, uniform API. Under
-//! `RUSTFLAGS="--cfg loom"` they are [loom]'s, so the model tests in `tests/loom_*.rs` explore
+//! `RUSTFLAGS="--cfg strands_loom"` they are [loom]'s, so the model tests (`loom_*`) explore
 //! every interleaving of the wait/wake protocols with the real code.
 //!
 //! Uniform API, whichever backend:
@@ -20,12 +20,13 @@
 
 /// True under a model checker (loom or shuttle): spinning and clocks are skipped there, as
 /// every atomic access is a scheduling point and time is not modelled.
-pub(crate) const MODEL: bool = cfg!(any(loom, shuttle));
+pub(crate) const MODEL: bool = cfg!(any(strands_loom, shuttle));
 
-#[cfg(not(any(loom, shuttle)))]
+#[cfg(not(any(strands_loom, shuttle)))]
 mod imp {
     pub(crate) use std::sync::atomic;
     pub(crate) use std::sync::Arc;
+    #[allow(unused_imports)]
     pub(crate) use std::thread;
 
     /// A `std::sync::Mutex` whose `lock` ignores poisoning.
@@ -105,6 +106,7 @@ mod imp {
 
         /// Runs `f` with a shared raw pointer to the contents.
         #[inline(always)]
+        #[allow(dead_code)]
         pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
             f(self.0.get())
         }
@@ -117,7 +119,7 @@ mod imp {
     }
 }
 
-#[cfg(loom)]
+#[cfg(strands_loom)]
 mod imp {
     pub(crate) use loom::cell::UnsafeCell;
     pub(crate) use loom::sync::atomic;
@@ -179,7 +181,7 @@ mod imp {
     }
 }
 
-#[cfg(all(shuttle, not(loom)))]
+#[cfg(all(shuttle, not(strands_loom)))]
 mod imp {
     pub(crate) use shuttle::sync::atomic;
     pub(crate) use shuttle::sync::Arc;

@@ -1,8 +1,8 @@
 //! loom models of the queue core: put/get between a thread and a task, cancelled gets and
 //! puts (nothing lost, nothing duplicated), shutdown waking blocked callers.
 //!
-//! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test -p strands --release --test loom_queue`
-#![cfg(loom)]
+//! Run: `RUSTFLAGS="--cfg strands_loom" LOOM_MAX_PREEMPTIONS=2 cargo test -p strands --release --test loom_queue`
+#![cfg(strands_loom)]
 
 use std::future::Future;
 use std::pin::pin;

@@ -1,8 +1,8 @@
 //! loom models of the wait-list protocols: notify vs cancel (no lost wake-up), the lock
 //! word, Condition.
 //!
-//! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test -p strands --release --test loom_sync`
-#![cfg(loom)]
+//! Run: `RUSTFLAGS="--cfg strands_loom" LOOM_MAX_PREEMPTIONS=2 cargo test -p strands --release --test loom_sync`
+#![cfg(strands_loom)]
 
 use std::future::Future;
 use std::pin::pin;

@@ -6,7 +6,7 @@
 #![allow(unexpected_cfgs)]
 // `shuttle` is not in the workspace check-cfg list
 // These tests use the std backend (smol, real threads); model builds run their own files.
-#![cfg(not(any(loom, shuttle)))]
+#![cfg(not(any(strands_loom, shuttle)))]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -22,7 +22,7 @@
 //! hence the CAS before it, precedes the fence (the getter's re-check sees the claimed slot
 //! and waits the few instructions until it is published) — C++20 [atomics.order]; crossbeam-
 //! channel relies on the same rule. loom models `SeqCst` accesses as acquire/release and
-//! cannot see this, so under `--cfg loom` the putter also issues a `SeqCst` fence
+//! cannot see this, so under `--cfg strands_loom` the putter also issues a `SeqCst` fence
 //! ([`after_publish_fence`]), which makes the same argument checkable; lock-free getters
 //! and waiting putters mirror all of this. Putters waiting
 //! for room and lock-free getters mirror this with `putters_waiting`. The flags are cleared
@@ -786,7 +786,7 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
 /// already orders the flag load in normal builds; loom needs an explicit fence to see it.
 #[inline(always)]
 fn after_publish_fence() {
-    #[cfg(loom)]
+    #[cfg(strands_loom)]
     atomic::fence(Ordering::SeqCst);
 }
 

@@ -93,7 +93,7 @@ pub(crate) fn deadline(d: Duration) -> Option<Instant> {
 
 /// Parks the current thread until unparked or `deadline` (spurious returns possible).
 fn park_until(deadline: Option<Instant>) {
-    #[cfg(not(loom))]
+    #[cfg(not(strands_loom))]
     match deadline {
         // Model checkers have no clock: a timed park is a park.
         Some(_) if crate::loom::MODEL => thread::park(),
@@ -105,7 +105,7 @@ fn park_until(deadline: Option<Instant>) {
             }
         }
     }
-    #[cfg(loom)]
+    #[cfg(strands_loom)]
     {
         // loom has no clock: a timed park is modelled as a park (models use no deadlines).
         let _ = deadline;
