@@ -4,10 +4,11 @@
 //!
 //! - Blocking calls (`lock_blocking`, `lock_timeout`, `try_lock`) act for the calling
 //!   **thread** (its `ThreadId`).
-//! - `lock().await` acts for the current **task**: the owner token installed by
-//!   [`owned`] (the event loop will install one per task). Outside any `owned` scope each
-//!   `lock()` future is its own owner, so it never re-enters: still mutually exclusive, but a
-//!   nested `lock().await` in the same task would wait for itself.
+//! - `lock().await` acts for the current **task**: on the strands event loop, the running
+//!   task (its [`TaskId`](crate::TaskId)); on another executor, the owner token installed by
+//!   [`owned`] (which also takes precedence on the strands loop, to share ownership between
+//!   several tasks on purpose). Elsewhere each `lock()` future is its own owner, so it never
+//!   re-enters: still mutually exclusive, but a nested `lock().await` would wait for itself.
 
 use core::fmt;
 use core::future::Future;
@@ -28,8 +29,10 @@ use core::marker::PhantomData;
 enum Owner {
     /// A thread, by id.
     Thread(ThreadId),
-    /// A task, by owner token.
-    Task(u64),
+    /// A task wrapped in [`owned`], by owner token.
+    Token(u64),
+    /// A task of the strands event loop, by task id.
+    LoopTask(u64),
 }
 
 std::thread_local! {
@@ -92,6 +95,18 @@ impl<F: Future> Future for Owned<F> {
         }
         let _restore = Restore(prev);
         fut.poll(cx)
+    }
+}
+
+/// The owner for `lock().await`: `owned` scope, else the loop's running task, else a fresh
+/// token (see the module docs).
+fn current_owner() -> Owner {
+    if let Some(token) = CURRENT_TASK.with(Cell::get) {
+        return Owner::Token(token);
+    }
+    match crate::current_task() {
+        Some(task) => Owner::LoopTask(task.id().0),
+        None => Owner::Token(fresh_token()),
     }
 }
 
@@ -369,9 +384,7 @@ impl<'a> WaitOp for RLockOp<'a> {
         _: Option<usize>,
         _: &mut WakeBatch,
     ) -> Option<Owner> {
-        let owner = *self.owner.get_or_insert_with(|| {
-            Owner::Task(CURRENT_TASK.with(Cell::get).unwrap_or_else(fresh_token))
-        });
+        let owner = *self.owner.get_or_insert_with(current_owner);
         lock.try_enter(st, owner).then_some(owner)
     }
 
