@@ -116,14 +116,14 @@ impl<T, O: Order<T>> State<T, O> {
 ///     }
 ///     q2.shutdown(false);
 /// });
-/// let sum = smol::block_on(async {
+/// let sum = strands::run(async {
 ///     let mut sum = 0;
 ///     while let Ok(i) = q.get().await {
 ///         sum += i;
 ///         q.task_done().unwrap();
 ///     }
 ///     sum
-/// });
+/// }).unwrap();
 /// producer.join().unwrap();
 /// assert_eq!(sum, 4950);
 /// ```
@@ -295,7 +295,7 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
     ///
     /// ```
     /// let q = strands::queue::Queue::new(1);
-    /// smol::block_on(q.put(5)).unwrap();
+    /// strands::run(q.put(5)).unwrap().unwrap();
     /// assert_eq!(q.try_get(), Ok(5));
     /// ```
     pub fn put(&self, item: T) -> PutFuture<'_, T, O> {
@@ -410,7 +410,7 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
     /// ```
     /// let q = strands::queue::Queue::new(0);
     /// q.try_put(1).unwrap();
-    /// assert_eq!(smol::block_on(q.get()), Ok(1));
+    /// assert_eq!(strands::run(q.get()).unwrap(), Ok(1));
     /// ```
     pub fn get(&self) -> GetFuture<'_, T, O> {
         GetFuture {
@@ -563,7 +563,7 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
     ///
     /// ```
     /// let q = strands::queue::Queue::<u8>::new(0);
-    /// smol::block_on(q.join()); // nothing unfinished
+    /// strands::run(q.join()).unwrap(); // nothing unfinished
     /// ```
     pub fn join(&self) -> JoinFuture<'_, T, O> {
         JoinFuture {

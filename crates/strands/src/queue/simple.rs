@@ -15,7 +15,7 @@ use crate::queue::error::GetError;
 /// q.put(1);
 /// q.put(2);
 /// assert_eq!(q.get_blocking(), 1);
-/// assert_eq!(smol::block_on(q.get()), 2);
+/// assert_eq!(strands::run(q.get()).unwrap(), 2);
 /// ```
 #[derive(Debug)]
 pub struct SimpleQueue<T> {
@@ -68,7 +68,7 @@ impl<T> SimpleQueue<T> {
     /// ```
     /// let q = strands::queue::SimpleQueue::new();
     /// q.put(1);
-    /// assert_eq!(smol::block_on(q.get()), 1);
+    /// assert_eq!(strands::run(q.get()).unwrap(), 1);
     /// ```
     pub fn get(&self) -> SimpleGet<'_, T> {
         SimpleGet {

@@ -67,7 +67,7 @@ type Action = Box<dyn Fn() + Send + Sync>;
 /// let b = Arc::new(strands::sync::Barrier::new(2).unwrap());
 /// let b2 = b.clone();
 /// let t = std::thread::spawn(move || b2.wait_blocking().unwrap());
-/// let mine = smol::block_on(b.wait()).unwrap();
+/// let mine = strands::run(b.wait()).unwrap().unwrap();
 /// let theirs = t.join().unwrap();
 /// assert_eq!(mine + theirs, 1); // indexes 0 and 1
 /// ```
@@ -238,7 +238,7 @@ impl Barrier {
     ///
     /// ```
     /// let b = strands::sync::Barrier::new(1).unwrap();
-    /// assert_eq!(smol::block_on(b.wait()), Ok(0));
+    /// assert_eq!(strands::run(b.wait()).unwrap(), Ok(0));
     /// ```
     pub fn wait(&self) -> BarrierWait<'_> {
         BarrierWait {

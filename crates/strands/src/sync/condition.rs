@@ -43,10 +43,10 @@ use crate::sync::waitlist::{WaitList, WakeBatch};
 ///     c.notify_all();
 /// });
 /// let (m, c) = &*pair;
-/// smol::block_on(async {
+/// strands::run(async {
 ///     let g = c.wait_for(m.lock().await, |ready| *ready).await;
 ///     assert!(*g);
-/// });
+/// }).unwrap();
 /// t.join().unwrap();
 /// ```
 #[derive(Debug, Default)]
@@ -117,12 +117,12 @@ impl Condition {
     /// ```
     /// let m = strands::sync::Mutex::new(0);
     /// let c = strands::sync::Condition::new();
-    /// smol::block_on(async {
+    /// strands::run(async {
     ///     let g = m.lock().await;
     ///     let wait = c.wait(g);
     ///     // a notifier elsewhere would call c.notify_one(); see `Condition` docs
     ///     drop(wait);
-    /// });
+    /// }).unwrap();
     /// ```
     pub fn wait<'a, T: ?Sized>(&'a self, guard: MutexGuard<'a, T>) -> CondWait<'a, T> {
         let mutex = Mutex::guard_mutex(&guard);
@@ -150,10 +150,10 @@ impl Condition {
     /// ```
     /// let m = strands::sync::Mutex::new(1);
     /// let c = strands::sync::Condition::new();
-    /// smol::block_on(async {
+    /// strands::run(async {
     ///     let g = c.wait_for(m.lock().await, |v| *v == 1).await; // already true
     ///     assert_eq!(*g, 1);
-    /// });
+    /// }).unwrap();
     /// ```
     pub async fn wait_for<'a, T: ?Sized, F>(
         &'a self,

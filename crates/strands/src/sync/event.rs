@@ -25,7 +25,7 @@ use crate::sync::waitlist::{WaitList, WakeBatch};
 /// let t = std::thread::spawn(move || ev2.wait_blocking());
 /// ev.set();
 /// t.join().unwrap();
-/// smol::block_on(ev.wait());
+/// strands::run(ev.wait()).unwrap();
 /// ev.clear();
 /// assert!(!ev.is_set());
 /// ```
@@ -111,7 +111,7 @@ impl Event {
     /// ```
     /// let ev = strands::sync::Event::new();
     /// ev.set();
-    /// smol::block_on(ev.wait());
+    /// strands::run(ev.wait()).unwrap();
     /// ```
     pub fn wait(&self) -> EventWait<'_> {
         EventWait {

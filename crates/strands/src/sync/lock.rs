@@ -28,10 +28,10 @@ use crate::sync::raw_lock::{RawLock, RawLockOp};
 ///     let _g = lock.lock_blocking();
 ///     assert!(lock.try_lock().is_none());
 /// }
-/// smol::block_on(async {
+/// strands::run(async {
 ///     let _g = lock.lock().await;
 ///     assert!(lock.is_locked());
-/// });
+/// }).unwrap();
 /// ```
 #[derive(Debug, Default)]
 pub struct Lock {
@@ -80,9 +80,9 @@ impl Lock {
     ///
     /// ```
     /// let lock = strands::sync::Lock::new();
-    /// smol::block_on(async {
+    /// strands::run(async {
     ///     let _g = lock.lock().await;
-    /// });
+    /// }).unwrap();
     /// ```
     pub fn lock(&self) -> LockFuture<'_> {
         LockFuture {
@@ -249,7 +249,7 @@ impl<'a> Future for LockFuture<'a> {
 /// let m = Arc::new(Mutex::new(0));
 /// let m2 = m.clone();
 /// std::thread::spawn(move || *m2.lock_blocking() += 1).join().unwrap();
-/// smol::block_on(async { *m.lock().await += 1 });
+/// strands::run(async { *m.lock().await += 1 }).unwrap();
 /// assert_eq!(*m.lock_blocking(), 2);
 /// ```
 #[derive(Default)]
@@ -323,7 +323,7 @@ impl<T: ?Sized> Mutex<T> {
     ///
     /// ```
     /// let m = strands::sync::Mutex::new(1);
-    /// smol::block_on(async { *m.lock().await += 1 });
+    /// strands::run(async { *m.lock().await += 1 }).unwrap();
     /// assert_eq!(m.into_inner(), 2);
     /// ```
     pub fn lock(&self) -> MutexLockFuture<'_, T> {

@@ -55,10 +55,10 @@ fn fresh_token() -> u64 {
 ///
 /// ```
 /// let lock = strands::sync::RLock::new();
-/// smol::block_on(strands::sync::owned(async {
+/// strands::run(strands::sync::owned(async {
 ///     let _a = lock.lock().await;
 ///     let _b = lock.lock().await; // re-entered: same task
-/// }));
+/// })).unwrap();
 /// ```
 pub fn owned<F: Future>(fut: F) -> Owned<F> {
     Owned {
@@ -192,7 +192,7 @@ impl RLock {
     ///
     /// ```
     /// let lock = strands::sync::RLock::new();
-    /// smol::block_on(async { let _g = lock.lock().await; });
+    /// strands::run(async { let _g = lock.lock().await; }).unwrap();
     /// ```
     pub fn lock(&self) -> RLockFuture<'_> {
         RLockFuture {

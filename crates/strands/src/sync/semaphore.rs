@@ -125,10 +125,10 @@ macro_rules! semaphore_api {
             ///
             /// ```
             #[doc = $ex]
-            /// smol::block_on(async {
+            /// strands::run(async {
             ///     let _p = sem.acquire().await;
             ///     assert_eq!(sem.available(), 0);
-            /// });
+            /// }).unwrap();
             /// assert_eq!(sem.available(), 1);
             /// ```
             pub fn acquire(&self) -> AcquireFuture<'_> {

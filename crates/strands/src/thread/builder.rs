@@ -199,7 +199,7 @@ impl<T> JoinHandle<T> {
     ///
     /// ```
     /// let h = strands::thread::Thread::new(|| 2).start().unwrap();
-    /// assert_eq!(smol::block_on(h.join()), Ok(2));
+    /// assert_eq!(strands::run(h.join()).unwrap(), Ok(2));
     /// ```
     pub fn join(self) -> JoinFuture<T> {
         JoinFuture::new(self.cell.clone())

@@ -39,7 +39,7 @@ fn to_result<T>(o: Outcome<Result<T, Panicked>>) -> Result<T, FutureError> {
 /// let a = pool.submit(|| 1 + 1).unwrap();
 /// let b = pool.submit(|| 2 + 2).unwrap();
 /// assert_eq!(a.wait_blocking(), Ok(2));
-/// assert_eq!(smol::block_on(b), Ok(4));
+/// assert_eq!(strands::run(b).unwrap(), Ok(4));
 /// ```
 #[must_use = "a pool future holds the job's result"]
 pub struct PoolFuture<T> {
@@ -200,7 +200,7 @@ impl<T> Future for PoolFuture<T> {
 ///
 /// ```
 /// let h = strands::thread::Thread::new(|| 5).start().unwrap();
-/// assert_eq!(smol::block_on(h.join()), Ok(5));
+/// assert_eq!(strands::run(h.join()).unwrap(), Ok(5));
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct JoinFuture<T> {

@@ -392,11 +392,11 @@ impl Drop for ThreadPool {
 /// ```
 /// let pool = strands::thread::ThreadPool::new(2).unwrap();
 /// let futs = pool.map(|x: i32| -x, [1, 2]).unwrap().into_futures();
-/// let out = smol::block_on(async {
+/// let out = strands::run(async {
 ///     let mut v = Vec::new();
 ///     for f in futs { v.push(f.await.unwrap()); }
 ///     v
-/// });
+/// }).unwrap();
 /// assert_eq!(out, [-1, -2]);
 /// ```
 #[derive(Debug)]
