@@ -7,8 +7,9 @@
 //! - `4p4c_threads_cap1024`: four producer and four consumer threads;
 //! - `handoff_cap1_thread_to_task`: capacity 1, producer thread, consumer task.
 //!
-//! Tasks run on tokio's current-thread runtime for every contender (the strands loop is
-//! developed in parallel); strands futures are runtime-agnostic.
+//! Tasks run on tokio's current-thread runtime for every contender, so that the channels
+//! are compared on the same executor; strands futures are runtime-agnostic. The
+//! `strands_loop` rows run the strands queue on the strands event loop instead.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -185,6 +186,26 @@ fn bench_tasks(c: &mut Criterion) {
             })
         })
     });
+    g.bench_function("strands_loop", |b| {
+        b.iter_custom(|it| {
+            timed(it, || {
+                strands::run(async {
+                    let q = Arc::new(Queue::new(1024));
+                    let q2 = q.clone();
+                    let p = strands::spawn(async move {
+                        for i in 0..M {
+                            q2.put(i).await.expect("put");
+                        }
+                    });
+                    for _ in 0..M {
+                        q.get().await.expect("get");
+                    }
+                    p.await.expect("join");
+                })
+                .expect("loop")
+            })
+        })
+    });
     g.bench_function("flume", |b| {
         b.iter_custom(|it| {
             timed(it, || {
@@ -262,6 +283,26 @@ fn thread_to_task(c: &mut Criterion, name: &str, cap: usize, m: u64) {
                         q.get().await.expect("get");
                     }
                 });
+                h.join().expect("join");
+            })
+        })
+    });
+    g.bench_function("strands_loop", |b| {
+        b.iter_custom(|it| {
+            timed(it, || {
+                let q = Arc::new(Queue::new(cap));
+                let q2 = q.clone();
+                let h = std::thread::spawn(move || {
+                    for i in 0..m {
+                        q2.put_blocking(i).expect("put");
+                    }
+                });
+                strands::run(async {
+                    for _ in 0..m {
+                        q.get().await.expect("get");
+                    }
+                })
+                .expect("loop");
                 h.join().expect("join");
             })
         })
