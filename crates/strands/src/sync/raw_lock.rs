@@ -27,8 +27,9 @@ use crate::sync::waitlist::{WaitList, WakeBatch};
 const LOCKED: usize = 1;
 /// Bit: the wait list may have waiters; unlock takes the slow path.
 const WAITERS: usize = 2;
-/// Spins before a blocking caller parks (a short critical section often ends meanwhile).
-const SPINS: u32 = 100;
+/// Spin/yield rounds before a blocking caller waits (a short critical section often ends
+/// meanwhile).
+const SPINS: u32 = 10;
 
 /// A raw lock: acquire/release with no owner tracking.
 #[derive(Debug, Default)]
@@ -88,12 +89,22 @@ impl RawLock {
     /// Spins briefly, then tries once more.
     fn spin_lock(&self) -> bool {
         // Under a model checker every load is a scheduling point: do not spin there.
-        let spins = if crate::loom::MODEL { 0 } else { SPINS };
-        for _ in 0..spins {
+        if crate::loom::MODEL {
+            return self.try_lock();
+        }
+        // As parking_lot: a few exponential busy-waits, then a few yields (on a loaded
+        // machine the holder may need our core to finish its critical section).
+        for step in 0..SPINS {
             if self.state.load(Ordering::Relaxed) & LOCKED == 0 && self.try_lock() {
                 return true;
             }
-            core::hint::spin_loop();
+            if step < 3 {
+                for _ in 0..(4u32 << step) {
+                    core::hint::spin_loop();
+                }
+            } else {
+                crate::loom::thread::yield_now();
+            }
         }
         self.try_lock()
     }
