@@ -51,13 +51,9 @@ mod imp {
     }
 
     /// A `std::sync::Condvar` with the same poison policy as [`Mutex`].
-    // Not used by the sync/queue/thread modules (they wait on the wait list); kept for the
-    // event loop. Remove the allow once something uses it.
-    #[allow(dead_code)]
     #[derive(Debug, Default)]
     pub(crate) struct Condvar(std::sync::Condvar);
 
-    #[allow(dead_code)]
     impl Condvar {
         /// A new condition variable.
         pub(crate) const fn new() -> Self {
