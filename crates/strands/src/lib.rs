@@ -23,7 +23,10 @@
 mod loom;
 
 pub mod event_loop;
+mod io;
+pub mod net;
 pub mod queue;
+pub mod stream;
 pub mod sync;
 pub mod task;
 pub mod thread;
@@ -69,3 +72,8 @@ pub fn run<F: Future>(future: F) -> Result<F::Output, RunError> {
     let mut lp = EventLoop::new().map_err(RunError::Io)?;
     lp.block_on(future)
 }
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+mod readme {}

@@ -16,7 +16,6 @@
 //!
 //! [loom]: https://docs.rs/loom
 //! [shuttle]: https://docs.rs/shuttle
-#![allow(unexpected_cfgs)] // `shuttle` is not in the workspace's check-cfg list
 
 /// True under a model checker (loom or shuttle): spinning and clocks are skipped there, as
 /// every atomic access is a scheduling point and time is not modelled.

@@ -3,7 +3,6 @@
 //!
 //! Attribution: test scenarios follow CPython's test suite (Python Software Foundation,
 //! PSF License); no code was copied.
-#![allow(unexpected_cfgs)]
 // `shuttle` is not in the workspace check-cfg list
 // These tests use the std backend (smol, real threads); model builds run their own files.
 #![cfg(not(any(strands_loom, shuttle)))]

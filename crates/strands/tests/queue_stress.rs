@@ -2,7 +2,6 @@
 //! timeouts and cancellations; every item must be delivered exactly once.
 //!
 //! N = 1,000,000 in release builds, 100,000 in debug builds (override: `STRANDS_STRESS_N`).
-#![allow(unexpected_cfgs)]
 // `shuttle` is not in the workspace check-cfg list
 // These tests use the std backend (smol, real threads); model builds run their own files.
 #![cfg(not(any(strands_loom, shuttle)))]

@@ -5,7 +5,6 @@
 //! Each scenario runs `STRANDS_SHUTTLE_ITERS` schedules (default 300) from the seed in
 //! `STRANDS_SHUTTLE_SEED` (default: a fixed seed, so CI is reproducible). A failure prints the
 //! seed and shuttle prints the failing schedule, which `shuttle::replay` re-runs exactly.
-#![allow(unexpected_cfgs)]
 #![cfg(shuttle)]
 
 use std::future::Future;

@@ -1,6 +1,5 @@
 //! Primitives and queues on the strands event loop, shared with OS threads; the behaviour of
 //! a `_blocking` call made on the loop's own thread.
-#![allow(unexpected_cfgs)] // `shuttle` is not in the workspace check-cfg list
 #![cfg(not(any(strands_loom, shuttle)))]
 
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,5 +1,4 @@
 //! Primitives used by threads and tasks on the same object at the same time.
-#![allow(unexpected_cfgs)]
 // `shuttle` is not in the workspace check-cfg list
 // These tests use the std backend (smol, real threads); model builds run their own files.
 #![cfg(not(any(strands_loom, shuttle)))]

@@ -1,5 +1,4 @@
 //! Threads, the thread pool and timers, waited for from threads and from tasks.
-#![allow(unexpected_cfgs)]
 // `shuttle` is not in the workspace check-cfg list
 // These tests use the std backend (smol, real threads); model builds run their own files.
 #![cfg(not(any(strands_loom, shuttle)))]

@@ -6,7 +6,8 @@
 //!    turn goes to the back, so `yield_now` runs after every task that was ready before it.
 //! 2. Drain the injector if another thread left a message (a cheap atomic load otherwise).
 //! 3. Fire due timers (only when some timer is registered).
-//! 4. Sleep in the reactor if the run queue is empty, until the next timer or a wake-up.
+//! 4. Sleep in the reactor if the run queue is empty, until the next timer, an I/O event or a
+//!    wake-up; otherwise, if I/O sources exist, collect their events without sleeping.
 //!
 //! All of `Core` is touched by the loop's thread only (it is reached through the `!Send`
 //! `EventLoop` or the thread-local current loop); the run queue and task list are intrusive
@@ -47,7 +48,9 @@ pub(crate) struct Core {
     /// Timers of this loop.
     pub(crate) timers: RefCell<Timers>,
     /// Where the loop sleeps.
-    reactor: RefCell<Reactor>,
+    pub(crate) reactor: RefCell<Reactor>,
+    /// I/O operations the running task may still complete before it must yield.
+    coop: Cell<u32>,
     /// Reused buffers: wakers of due timers, messages from other threads.
     scratch: RefCell<(Vec<Waker>, Vec<Remote>)>,
     /// Where panics nobody will see are reported.
@@ -72,6 +75,7 @@ impl Core {
             next_id: Cell::new(loop_number << 40),
             timers: RefCell::new(Timers::new()),
             reactor: RefCell::new(reactor),
+            coop: Cell::new(COOP_BUDGET),
             scratch: RefCell::new((Vec::new(), Vec::new())),
             panic_hook,
             budget: budget.max(1),
@@ -149,6 +153,8 @@ impl Core {
         }
         if self.run_head.get().is_none() && polled < self.budget && !self.main_is_complete() {
             self.park()?;
+        } else if self.reactor.borrow().live() > 0 {
+            self.poll_io(Some(Duration::ZERO))?;
         }
         Ok(())
     }
@@ -188,6 +194,7 @@ impl Core {
             }
             RunAction::Poll => {
                 self.current.set(Some(ptr));
+                self.coop.set(COOP_BUDGET);
                 let outcome = task.poll();
                 self.current.set(None);
                 if let Poll::Ready(panicked) = outcome {
@@ -327,7 +334,7 @@ impl Core {
             return Ok(());
         }
         if self.injector.prepare_park() == Park::Sleep {
-            let res = self.reactor.borrow_mut().sleep(timeout);
+            let res = self.poll_io(timeout);
             if self.injector.after_park() {
                 self.drain_injector();
             }
@@ -336,6 +343,28 @@ impl Core {
             self.drain_injector();
             Ok(())
         }
+    }
+
+    /// Collects I/O events (waiting at most `timeout`) and wakes the tasks they concern.
+    fn poll_io(&self, timeout: Option<Duration>) -> io::Result<()> {
+        let mut wakers = std::mem::take(&mut self.scratch.borrow_mut().0);
+        let res = self.reactor.borrow_mut().poll_events(timeout, &mut wakers);
+        for w in wakers.drain(..) {
+            w.wake();
+        }
+        self.scratch.borrow_mut().0 = wakers;
+        res
+    }
+
+    /// Spends one unit of the running task's I/O budget: false when it is exhausted, and the
+    /// task must yield so the others get a turn.
+    pub(crate) fn consume_coop(&self) -> bool {
+        let left = self.coop.get();
+        if left == 0 {
+            return false;
+        }
+        self.coop.set(left - 1);
+        true
     }
 
     /// Cancels every incomplete task, running their destructors, until none is left (a
@@ -425,6 +454,9 @@ impl Drop for Core {
         self.shutdown();
     }
 }
+
+/// I/O operations a task may complete in one poll before it is made to yield.
+const COOP_BUDGET: u32 = 128;
 
 /// epoll counts in milliseconds: round up so a timer is never checked before it is due.
 fn round_up_to_millis(d: Duration) -> Duration {

@@ -14,7 +14,7 @@ mod context;
 pub(crate) mod core;
 mod handle;
 pub(crate) mod injector;
-mod reactor;
+pub(crate) mod reactor;
 
 use std::fmt;
 use std::future::Future;
