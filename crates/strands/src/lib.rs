@@ -25,8 +25,11 @@ mod loom;
 pub mod event_loop;
 mod io;
 pub mod net;
+pub mod queue;
 pub mod stream;
+pub mod sync;
 pub mod task;
+pub mod thread;
 pub mod time;
 
 use std::future::Future;

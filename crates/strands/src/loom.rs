@@ -10,9 +10,18 @@
 //!   so poisoning cannot carry information and is ignored;
 //! - [`UnsafeCell`] is accessed through closures (`with` / `with_mut`), as loom requires.
 //!
+//! Under `RUSTFLAGS="--cfg shuttle"` they are [shuttle]'s instead: the `tests/shuttle_*.rs`
+//! tests run mixed thread/task scenarios under a seeded random scheduler whose failing
+//! schedules can be replayed.
+//!
 //! [loom]: https://docs.rs/loom
+//! [shuttle]: https://docs.rs/shuttle
 
-#[cfg(not(strands_loom))]
+/// True under a model checker (loom or shuttle): spinning and clocks are skipped there, as
+/// every atomic access is a scheduling point and time is not modelled.
+pub(crate) const MODEL: bool = cfg!(any(strands_loom, shuttle));
+
+#[cfg(not(any(strands_loom, shuttle)))]
 mod imp {
     pub(crate) use std::sync::atomic;
     pub(crate) use std::sync::Arc;
@@ -163,6 +172,89 @@ mod imp {
         /// Wakes every waiter.
         pub(crate) fn notify_all(&self) {
             self.0.notify_all();
+        }
+    }
+}
+
+#[cfg(all(shuttle, not(strands_loom)))]
+mod imp {
+    pub(crate) use shuttle::sync::atomic;
+    pub(crate) use shuttle::sync::Arc;
+    pub(crate) use shuttle::thread;
+
+    /// shuttle's mutex with the poison-free `lock` of the std build.
+    #[derive(Debug, Default)]
+    pub(crate) struct Mutex<T>(shuttle::sync::Mutex<T>);
+
+    /// The guard of [`Mutex`].
+    pub(crate) type MutexGuard<'a, T> = shuttle::sync::MutexGuard<'a, T>;
+
+    impl<T> Mutex<T> {
+        /// A new unlocked mutex.
+        pub(crate) fn new(value: T) -> Self {
+            Mutex(shuttle::sync::Mutex::new(value))
+        }
+
+        /// Locks, blocking the (scheduled) thread.
+        pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+            self.0.lock().unwrap_or_else(|p| p.into_inner())
+        }
+    }
+
+    /// shuttle's condition variable; time is not modelled (a timed wait is a wait).
+    #[derive(Debug, Default)]
+    pub(crate) struct Condvar(shuttle::sync::Condvar);
+
+    impl Condvar {
+        /// A new condition variable.
+        pub(crate) fn new() -> Self {
+            Condvar(shuttle::sync::Condvar::new())
+        }
+
+        /// Blocks until notified.
+        pub(crate) fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+            self.0.wait(guard).unwrap_or_else(|p| p.into_inner())
+        }
+
+        /// No clock under shuttle: behaves as a wait.
+        pub(crate) fn wait_timeout<'a, T>(
+            &self,
+            guard: MutexGuard<'a, T>,
+            _dur: std::time::Duration,
+        ) -> MutexGuard<'a, T> {
+            self.0.wait(guard).unwrap_or_else(|p| p.into_inner())
+        }
+
+        /// Wakes one waiter.
+        pub(crate) fn notify_one(&self) {
+            self.0.notify_one();
+        }
+
+        /// Wakes every waiter.
+        pub(crate) fn notify_all(&self) {
+            self.0.notify_all();
+        }
+    }
+
+    /// `core::cell::UnsafeCell` behind loom's closure-based API (shuttle does not track
+    /// cells; its value is in scheduling, not in data-race detection).
+    #[derive(Debug, Default)]
+    pub(crate) struct UnsafeCell<T>(core::cell::UnsafeCell<T>);
+
+    impl<T> UnsafeCell<T> {
+        /// Wraps `value`.
+        pub(crate) const fn new(value: T) -> Self {
+            UnsafeCell(core::cell::UnsafeCell::new(value))
+        }
+
+        /// Runs `f` with a shared raw pointer to the contents.
+        pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+            f(self.0.get())
+        }
+
+        /// Runs `f` with a mutable raw pointer to the contents.
+        pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+            f(self.0.get())
         }
     }
 }
