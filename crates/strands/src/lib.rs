@@ -25,6 +25,8 @@ mod loom;
 pub mod event_loop;
 mod io;
 pub mod net;
+pub mod process;
+pub mod signal;
 pub mod task;
 pub mod time;
 
