@@ -87,8 +87,8 @@ fn try_wait_reaps_without_blocking() {
 #[test]
 fn wait_is_cancel_safe() {
     run(async {
+        let start = Instant::now(); // before the child can start sleeping
         let mut child = Command::new("sleep").arg("0.2").spawn()?;
-        let start = Instant::now();
         assert!(strands::timeout(Duration::from_millis(20), child.wait())
             .await
             .is_err());
