@@ -20,10 +20,8 @@ fn action_of(sig: libc::c_int) -> libc::sighandler_t {
     // SAFETY: all-zero is a valid `sigaction`; a null new action only queries.
     let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
     // SAFETY: `old` is valid for writing.
-    assert_eq!(
-        unsafe { libc::sigaction(sig, std::ptr::null(), &mut old) },
-        0
-    );
+    let rc = unsafe { libc::sigaction(sig, std::ptr::null(), &mut old) };
+    assert_eq!(rc, 0);
     old.sa_sigaction
 }
 
