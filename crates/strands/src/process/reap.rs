@@ -153,6 +153,12 @@ impl PidFd {
     }
 }
 
+impl AsRawFd for PidFd {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.0.as_raw_fd()
+    }
+}
+
 impl mio::event::Source for PidFd {
     fn register(
         &mut self,
@@ -160,7 +166,7 @@ impl mio::event::Source for PidFd {
         token: mio::Token,
         interests: mio::Interest,
     ) -> io::Result<()> {
-        mio::unix::SourceFd(&self.0.as_raw_fd()).register(registry, token, interests)
+        mio::unix::SourceFd(&self.as_raw_fd()).register(registry, token, interests)
     }
 
     fn reregister(
@@ -169,11 +175,11 @@ impl mio::event::Source for PidFd {
         token: mio::Token,
         interests: mio::Interest,
     ) -> io::Result<()> {
-        mio::unix::SourceFd(&self.0.as_raw_fd()).reregister(registry, token, interests)
+        mio::unix::SourceFd(&self.as_raw_fd()).reregister(registry, token, interests)
     }
 
     fn deregister(&mut self, registry: &mio::Registry) -> io::Result<()> {
-        mio::unix::SourceFd(&self.0.as_raw_fd()).deregister(registry)
+        mio::unix::SourceFd(&self.as_raw_fd()).deregister(registry)
     }
 }
 
