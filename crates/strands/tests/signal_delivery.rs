@@ -160,3 +160,43 @@ fn callbacks_need_a_running_loop() {
     assert!(add_signal_handler(SIGUSR1, || {}).is_err());
     assert!(!remove_signal_handler(SIGUSR1));
 }
+
+#[test]
+fn listeners_come_and_go_while_signals_fly() {
+    // `SIGURG` is ignored by default, so a delivery between listeners is harmless; this
+    // exercises unregistering while handlers run on other threads.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let raiser = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                raise_signal(libc::SIGURG).unwrap();
+                std::thread::yield_now();
+            }
+        })
+    };
+    let churners: Vec<_> = (0..2)
+        .map(|_| {
+            std::thread::spawn(|| {
+                strands::run(async {
+                    for _ in 0..200 {
+                        let mut s = signal(libc::SIGURG)?;
+                        let _ = strands::timeout(Duration::from_millis(1), s.recv()).await;
+                    }
+                    // A listener made now still hears the next delivery.
+                    let mut s = signal(libc::SIGURG)?;
+                    strands::timeout(Duration::from_secs(20), s.recv())
+                        .await
+                        .expect("a delivery reached the last listener")
+                })
+                .unwrap()
+                .unwrap();
+            })
+        })
+        .collect();
+    for c in churners {
+        c.join().unwrap();
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    raiser.join().unwrap();
+}
