@@ -21,7 +21,7 @@ use crate::net::conn::{split, Connection, ReadHalf, WriteHalf};
 /// use strands::net::{TcpListener, TcpStream};
 ///
 /// strands::run(async {
-///     let listener = TcpListener::bind("127.0.0.1:0")?;
+///     let mut listener = TcpListener::bind("127.0.0.1:0")?;
 ///     let addr = listener.local_addr()?;
 ///     let client = strands::spawn(async move { TcpStream::connect(addr).await });
 ///     let (_server_side, peer) = listener.accept().await?;
