@@ -124,9 +124,9 @@ impl<T> Ring<T> {
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
-                        // SAFETY: winning the CAS on `tail` makes this thread the slot's only
-                        // user until it publishes the stamp below; the slot is empty
-                        // (`stamp == tail`).
+                        // Winning the CAS on `tail` makes this thread the slot's only user
+                        // until it publishes the stamp below, and the slot is empty.
+                        // SAFETY: exclusive access to an empty slot, as just argued.
                         slot.value
                             .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
                         slot.stamp.store(tail + 1, Ordering::Release);

@@ -75,9 +75,9 @@ extern "C" fn on_signal(sig: c_int) {
         let entry = slot.load(SeqCst);
         if entry != FREE && (entry >> 32) as c_int == sig {
             let fd = entry as u32 as RawFd;
-            // SAFETY: `write` is async-signal-safe; `fd` stays open while `ACTIVE` counts
-            // this handler (see the module's design note). The pipe is non-blocking: a full
-            // pipe already holds a pending notification, so a failed write loses nothing.
+            // The pipe is non-blocking: a full pipe already holds a pending notification,
+            // so a failed write loses nothing.
+            // SAFETY: `write` is async-signal-safe; `fd` stays open while `ACTIVE` counts us.
             unsafe { libc::write(fd, [1u8].as_ptr().cast(), 1) };
         }
     }

@@ -255,9 +255,8 @@ impl TaskRef {
 
     /// A waker for this task, sharing this reference's lifetime (no count change).
     pub(crate) fn waker_ref(&self) -> ManuallyDrop<Waker> {
-        // SAFETY: the raw waker points to a live header and uses `WAKER_VTABLE`, whose
-        // functions uphold the `RawWaker` contract. `ManuallyDrop` keeps the borrowed waker
-        // from giving up a reference it does not own.
+        // `ManuallyDrop` keeps the borrowed waker from giving up a reference it does not own.
+        // SAFETY: a live header with `WAKER_VTABLE`, which upholds the `RawWaker` contract.
         ManuallyDrop::new(unsafe { Waker::from_raw(raw_waker(self.ptr)) })
     }
 
@@ -458,9 +457,9 @@ unsafe fn discard_output<F: Future>(ptr: NonNull<Header>) -> Option<Panic> {
 ///
 /// `ptr` is a `TaskCell<F>` allocated by `TaskRef::allocate`, with no references left.
 unsafe fn dealloc<F: Future>(ptr: NonNull<Header>) {
+    // The stage is `Consumed` (see the module documentation): dropping it runs no code of
+    // `F`, whatever thread this is.
     // SAFETY: the block came from `Box::leak` of a `TaskCell<F>`, and nobody refers to it.
-    // Its stage is `Consumed` (see the module documentation), so dropping it runs no code of
-    // `F` here, whatever thread this is.
     drop(unsafe { Box::from_raw(ptr.cast::<TaskCell<F>>().as_ptr()) });
 }
 
