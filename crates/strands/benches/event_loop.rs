@@ -582,6 +582,34 @@ fn mem_idle_smol(n: usize) {
     drop(hs);
 }
 
+/// Heap bytes per idle task on strands, each awaiting a shared `sync::Event` never set (the
+/// counterpart of tokio's `Notify` case: a real primitive with its own wait node).
+fn mem_idle_strands_event(n: usize) {
+    let mut lp = strands::EventLoop::new().unwrap();
+    let event = Arc::new(strands::sync::Event::new());
+    let mut hs = Vec::with_capacity(n);
+    STARTED.store(0, Ordering::SeqCst);
+    mem_reset();
+    let pending = lp
+        .block_on(async {
+            for _ in 0..n {
+                let event = event.clone();
+                hs.push(strands::spawn(async move {
+                    STARTED.fetch_add(1, Ordering::Relaxed);
+                    event.wait().await;
+                }));
+            }
+            until_started(n, strands::yield_now).await;
+            mem_live()
+        })
+        .unwrap();
+    let peak = mem_peak();
+    mem_stop();
+    print_mem("strands idle(sync::Event)", n, pending, peak);
+    drop(hs);
+    drop(lp);
+}
+
 /// Heap bytes per idle task on tokio, each awaiting a shared `Notify` that is never notified.
 fn mem_idle_tokio_notify(n: usize) {
     let rt = tokio_rt(false);
@@ -717,6 +745,7 @@ fn memory_report() {
         Parked::default().await;
     });
     mem_idle_tokio_notify(n);
+    mem_idle_strands_event(n);
     mem_idle_smol(n);
     eprintln!("timers memory (heap bytes per pending timer task, sleep not yet due):");
     for n in [100_000, 1_000_000] {
