@@ -224,3 +224,31 @@ fn a_server_serves_many_clients_and_closes_cleanly() {
     .unwrap()
     .unwrap();
 }
+
+#[test]
+fn the_reader_works_through_the_futures_io_traits() {
+    use futures_io::{AsyncBufRead, AsyncRead};
+    use std::pin::Pin;
+    strands::run(async {
+        let (a, mut b) = UnixStream::pair()?;
+        b.write_all(b"line one\nrest").await?;
+        drop(b);
+        let mut r = StreamReader::new(a);
+        let buf = std::future::poll_fn(|cx| {
+            Pin::new(&mut r)
+                .poll_fill_buf(cx)
+                .map(|res| res.map(<[u8]>::to_vec))
+        })
+        .await?;
+        assert!(buf.starts_with(b"line one\n"));
+        Pin::new(&mut r).consume(9);
+        let mut out = [0; 16];
+        let n = std::future::poll_fn(|cx| Pin::new(&mut r).poll_read(cx, &mut out)).await?;
+        assert_eq!(&out[..n], b"rest");
+        let n = std::future::poll_fn(|cx| Pin::new(&mut r).poll_read(cx, &mut out)).await?;
+        assert_eq!(n, 0);
+        Ok::<(), std::io::Error>(())
+    })
+    .unwrap()
+    .unwrap();
+}

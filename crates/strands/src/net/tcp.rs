@@ -4,6 +4,7 @@ use std::fmt;
 use std::future::poll_fn;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::os::fd::{AsRawFd, RawFd};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -458,6 +459,74 @@ impl TcpStream {
         self.io.get_ref().set_nodelay(nodelay)
     }
 
+    /// Turns TCP keep-alive probes on (`Some(idle)`: first probe after `idle` without
+    /// traffic, whole seconds, at least 1) or off (`None`).
+    ///
+    /// # Errors
+    ///
+    /// As `setsockopt`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// strands::run(async {
+    ///     let l = strands::net::TcpListener::bind("127.0.0.1:0")?;
+    ///     let c = strands::net::TcpStream::connect(l.local_addr()?).await?;
+    ///     c.set_keepalive(Some(Duration::from_secs(30)))?;
+    ///     assert!(c.keepalive()?);
+    ///     c.set_keepalive(None)?;
+    ///     assert!(!c.keepalive()?);
+    ///     Ok::<(), std::io::Error>(())
+    /// })
+    /// .unwrap()
+    /// .unwrap();
+    /// ```
+    pub fn set_keepalive(&self, idle: Option<Duration>) -> io::Result<()> {
+        let fd = self.io.get_ref().as_raw_fd();
+        set_int_opt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_KEEPALIVE,
+            idle.is_some() as libc::c_int,
+        )?;
+        if let Some(idle) = idle {
+            let secs = idle.as_secs().clamp(1, i32::MAX as u64) as libc::c_int;
+            set_int_opt(fd, libc::IPPROTO_TCP, libc::TCP_KEEPIDLE, secs)?;
+        }
+        Ok(())
+    }
+
+    /// Whether keep-alive probes are on.
+    ///
+    /// # Errors
+    ///
+    /// As `getsockopt`.
+    ///
+    /// # Examples
+    ///
+    /// See [`TcpStream::set_keepalive`].
+    pub fn keepalive(&self) -> io::Result<bool> {
+        let fd = self.io.get_ref().as_raw_fd();
+        let mut value: libc::c_int = 0;
+        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: `value` and `len` are valid for writes and `len` is the size of `value`.
+        let rc = unsafe {
+            libc::getsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_KEEPALIVE,
+                (&mut value as *mut libc::c_int).cast(),
+                &mut len,
+            )
+        };
+        if rc != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(value != 0)
+    }
+
     /// Whether Nagle's algorithm is disabled.
     ///
     /// # Errors
@@ -576,6 +645,24 @@ impl fmt::Debug for TcpStream {
             .field("local_addr", &self.local_addr().ok())
             .field("peer_addr", &self.peer_addr().ok())
             .finish()
+    }
+}
+
+/// `setsockopt` of an `int` option.
+fn set_int_opt(
+    fd: RawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: libc::c_int,
+) -> io::Result<()> {
+    let len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `value` lives across the call and `len` is its size; `fd` is our open socket.
+    let rc =
+        unsafe { libc::setsockopt(fd, level, name, (&value as *const libc::c_int).cast(), len) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
     }
 }
 

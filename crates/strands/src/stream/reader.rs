@@ -17,7 +17,8 @@ use crate::stream::ReadError;
 /// The default limit of a line (or of any separator-terminated read): 64 KiB.
 pub const DEFAULT_LIMIT: usize = 64 * 1024;
 
-/// A buffered reader with asyncio's `StreamReader` methods.
+/// A buffered reader with asyncio's `StreamReader` methods. It also implements
+/// `futures_io::AsyncRead` and `AsyncBufRead`, for code written against those traits.
 ///
 /// # Examples
 ///
@@ -369,12 +370,17 @@ impl<R: AsyncRead + Unpin> StreamReader<R> {
     /// Takes `n` unread bytes out of the buffer.
     fn take(&mut self, n: usize) -> Vec<u8> {
         let out = self.buf[self.start..self.start + n].to_vec();
+        self.consume_bytes(n);
+        out
+    }
+
+    /// Marks `n` unread bytes as read.
+    fn consume_bytes(&mut self, n: usize) {
         self.start += n;
         if self.start == self.buf.len() {
             self.buf.clear();
             self.start = 0;
         }
-        out
     }
 
     /// The end of the earliest separator at or after unread offset `from`.
@@ -421,6 +427,47 @@ impl<R: AsyncRead + Unpin> StreamReader<R> {
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
             Poll::Pending => Poll::Pending,
         }
+    }
+}
+
+impl<R: AsyncRead + Unpin> futures_io::AsyncRead for StreamReader<R> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        out: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        if this.buffered() == 0 && !this.eof {
+            if let Poll::Ready(Err(e)) = this.poll_fill(cx, out.len()) {
+                return Poll::Ready(Err(e));
+            }
+            if this.buffered() == 0 && !this.eof {
+                return Poll::Pending;
+            }
+        }
+        let n = out.len().min(this.buffered());
+        out[..n].copy_from_slice(&this.buf[this.start..this.start + n]);
+        this.consume_bytes(n);
+        Poll::Ready(Ok(n))
+    }
+}
+
+impl<R: AsyncRead + Unpin> futures_io::AsyncBufRead for StreamReader<R> {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        let this = self.get_mut();
+        if this.buffered() == 0 && !this.eof {
+            match this.poll_fill(cx, 64 * 1024) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        Poll::Ready(Ok(&this.buf[this.start..]))
+    }
+
+    fn consume(self: Pin<&mut Self>, amt: usize) {
+        let this = self.get_mut();
+        this.consume_bytes(amt.min(this.buffered()));
     }
 }
 
