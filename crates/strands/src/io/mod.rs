@@ -7,5 +7,6 @@
 //! reading a fast socket in a loop still lets the other tasks run.
 
 mod source;
+pub(crate) mod util;
 
 pub(crate) use source::IoSource;

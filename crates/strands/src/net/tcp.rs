@@ -56,18 +56,7 @@ impl TcpListener {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
-        let mut last = None;
-        for a in addr.to_socket_addrs()? {
-            match mio::net::TcpListener::bind(a) {
-                Ok(l) => {
-                    return Ok(TcpListener {
-                        io: IoSource::new(l),
-                    })
-                }
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(last.unwrap_or_else(|| invalid("no address to bind")))
+        TcpListener::bind_first(addr.to_socket_addrs()?)
     }
 
     /// Binds to the first address `addr` resolves to that the OS accepts; host names are
@@ -93,8 +82,13 @@ impl TcpListener {
         A: ToSocketAddrs + Send + 'static,
         A::Iter: Send,
     {
+        TcpListener::bind_first(resolve(addr).await?)
+    }
+
+    /// Binds to the first of `addrs` that the OS accepts (else the last error).
+    fn bind_first(addrs: impl IntoIterator<Item = SocketAddr>) -> io::Result<TcpListener> {
         let mut last = None;
-        for a in resolve(addr).await? {
+        for a in addrs {
             match mio::net::TcpListener::bind(a) {
                 Ok(l) => {
                     return Ok(TcpListener {
@@ -352,14 +346,7 @@ impl TcpStream {
     ///
     /// See [`TcpStream`].
     pub async fn read_exact(&mut self, buf: &mut [u8]) -> io::Result<()> {
-        let mut filled = 0;
-        while filled < buf.len() {
-            match self.read(&mut buf[filled..]).await? {
-                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
-                n => filled += n,
-            }
-        }
-        Ok(())
+        crate::io::util::read_exact(|cx, b| self.poll_read_ref(cx, b), buf).await
     }
 
     /// Writes some of `buf`; returns how much.
@@ -401,14 +388,8 @@ impl TcpStream {
     /// # Examples
     ///
     /// See [`TcpStream`].
-    pub async fn write_all(&mut self, mut buf: &[u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            match self.write(buf).await? {
-                0 => return Err(io::ErrorKind::WriteZero.into()),
-                n => buf = &buf[n..],
-            }
-        }
-        Ok(())
+    pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        crate::io::util::write_all(|cx, b| self.poll_write_ref(cx, b), buf).await
     }
 
     /// Shuts down reading, writing or both (`Shutdown::Write` sends end of stream: a

@@ -229,14 +229,7 @@ impl UnixStream {
     ///
     /// See [`UnixStream`].
     pub async fn read_exact(&mut self, buf: &mut [u8]) -> io::Result<()> {
-        let mut filled = 0;
-        while filled < buf.len() {
-            match self.read(&mut buf[filled..]).await? {
-                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
-                n => filled += n,
-            }
-        }
-        Ok(())
+        crate::io::util::read_exact(|cx, b| self.poll_read_ref(cx, b), buf).await
     }
 
     /// Writes some of `buf`; returns how much.
@@ -277,14 +270,8 @@ impl UnixStream {
     /// # Examples
     ///
     /// See [`UnixStream`].
-    pub async fn write_all(&mut self, mut buf: &[u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            match self.write(buf).await? {
-                0 => return Err(io::ErrorKind::WriteZero.into()),
-                n => buf = &buf[n..],
-            }
-        }
-        Ok(())
+    pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        crate::io::util::write_all(|cx, b| self.poll_write_ref(cx, b), buf).await
     }
 
     /// Shuts down reading, writing or both.

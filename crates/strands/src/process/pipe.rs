@@ -244,14 +244,8 @@ impl PipeWriter {
     /// # Examples
     ///
     /// See [`PipeWriter`].
-    pub async fn write_all(&mut self, mut buf: &[u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            match self.write(buf).await? {
-                0 => return Err(io::ErrorKind::WriteZero.into()),
-                n => buf = &buf[n..],
-            }
-        }
-        Ok(())
+    pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        crate::io::util::write_all(|cx, b| self.poll_write_buf(cx, b), buf).await
     }
 
     /// Polls a write of `buf`.

@@ -166,19 +166,12 @@ where
     A: ToSocketAddrs + Send + 'static,
     A::Iter: Send,
 {
-    let mut listener = TcpListener::bind_resolved(addr).await?;
+    let listener = TcpListener::bind_resolved(addr).await?;
     let addrs = vec![listener.local_addr()?];
-    let state = new_state();
-    let st = state.clone();
-    let done = AcceptDone(state.clone());
-    let accept = crate::spawn(async move {
-        let _done = done;
-        accept_loop(&st, &mut listener, |s| {
-            let _ = s.set_nodelay(true);
-            let (r, w) = streams(s.into_split());
-            handler(r, w)
-        })
-        .await;
+    let (state, accept) = spawn_accept(listener, move |s: TcpStream| {
+        let _ = s.set_nodelay(true);
+        let (r, w) = streams(s.into_split());
+        handler(r, w)
     });
     Ok(Server {
         addrs,
@@ -208,17 +201,10 @@ where
     F: Future<Output = ()> + 'static,
 {
     let path = path.as_ref().to_path_buf();
-    let mut listener = UnixListener::bind(&path)?;
-    let state = new_state();
-    let st = state.clone();
-    let done = AcceptDone(state.clone());
-    let accept = crate::spawn(async move {
-        let _done = done;
-        accept_loop(&st, &mut listener, |s| {
-            let (r, w) = streams(s.into_split());
-            handler(r, w)
-        })
-        .await;
+    let listener = UnixListener::bind(&path)?;
+    let (state, accept) = spawn_accept(listener, move |s: UnixStream| {
+        let (r, w) = streams(s.into_split());
+        handler(r, w)
     });
     Ok(Server {
         addrs: Vec::new(),
@@ -259,6 +245,25 @@ impl Drop for AcceptDone {
         self.0.accept_done.set(true);
         self.0.wake();
     }
+}
+
+/// Starts the accept loop of a new server as a task.
+fn spawn_accept<L, F>(
+    mut listener: L,
+    handle: impl FnMut(L::Conn) -> F + 'static,
+) -> (Rc<ServerState>, Task<()>)
+where
+    L: Accept + 'static,
+    F: Future<Output = ()> + 'static,
+{
+    let state = new_state();
+    let st = state.clone();
+    let done = AcceptDone(state.clone());
+    let accept = crate::spawn(async move {
+        let _done = done;
+        accept_loop(&st, &mut listener, handle).await;
+    });
+    (state, accept)
 }
 
 /// A fresh server state.
