@@ -290,3 +290,62 @@ fn budget_one_still_runs_everything_in_order() {
         .unwrap();
     assert_eq!(out, (0..100).collect::<Vec<_>>());
 }
+
+/// A future whose destructor wakes its own task (as a oneshot sender and receiver living in
+/// one task do).
+struct WakeSelfOnDrop(Option<std::task::Waker>);
+
+impl std::future::Future for WakeSelfOnDrop {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        self.0 = Some(cx.waker().clone());
+        std::task::Poll::Pending
+    }
+}
+
+impl Drop for WakeSelfOnDrop {
+    fn drop(&mut self) {
+        if let Some(w) = self.0.take() {
+            w.wake();
+        }
+    }
+}
+
+#[test]
+fn a_task_waking_itself_while_cancelled_at_shutdown_is_freed_once() {
+    // Regression: the wake used to queue the task after its last reference was gone.
+    for _ in 0..10 {
+        strands::run(async {
+            for _ in 0..10 {
+                drop(strands::spawn(WakeSelfOnDrop(None)));
+            }
+            strands::yield_now().await;
+        })
+        .unwrap();
+    }
+    let mut lp = EventLoop::new().unwrap();
+    lp.block_on(async {
+        drop(strands::spawn(WakeSelfOnDrop(None)));
+        strands::yield_now().await;
+    })
+    .unwrap();
+    drop(lp);
+}
+
+#[test]
+fn a_sleep_carried_to_a_new_loop_is_not_confused_with_it() {
+    // Regression: loops used to be told apart by the address of their core, which the next
+    // loop often reuses.
+    let mut sleep = Box::pin(strands::sleep(Duration::from_millis(300)));
+    let start = std::time::Instant::now();
+    let _ = strands::run(strands::timeout(Duration::from_millis(1), sleep.as_mut()));
+    let _ = strands::run(strands::timeout(Duration::from_millis(1), sleep.as_mut()));
+    strands::run(sleep.as_mut()).unwrap();
+    assert!(
+        start.elapsed() >= Duration::from_millis(300),
+        "the sleep ended early"
+    );
+}

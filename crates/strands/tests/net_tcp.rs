@@ -239,3 +239,44 @@ fn a_socket_used_outside_a_loop_is_an_error() {
         .unwrap_err();
     assert!(err.to_string().contains("another event loop"));
 }
+
+#[test]
+fn two_tasks_accepting_on_one_listener_both_get_a_connection() {
+    strands::run(async {
+        let listener = Rc::new(TcpListener::bind("127.0.0.1:0")?);
+        let addr = listener.local_addr()?;
+        let acceptors: Vec<_> = (0..2)
+            .map(|_| {
+                let l = listener.clone();
+                strands::spawn(async move { l.accept().await.map(|_| ()) })
+            })
+            .collect();
+        strands::yield_now().await; // both wait on the same listener now
+        let _a = TcpStream::connect(addr).await?;
+        let _b = TcpStream::connect(addr).await?;
+        let both = strands::timeout(Duration::from_secs(10), strands::gather(acceptors))
+            .await
+            .expect("both acceptors are woken");
+        for r in both.unwrap() {
+            r?;
+        }
+        Ok::<(), std::io::Error>(())
+    })
+    .unwrap()
+    .unwrap();
+}
+
+#[test]
+fn a_socket_carried_to_a_new_loop_is_refused_not_spun_on() {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    let mut s = strands::run(async move { TcpStream::connect(addr).await })
+        .unwrap()
+        .unwrap();
+    // The first loop is gone; the next one must refuse the socket with an error.
+    let res =
+        strands::run(async { strands::timeout(Duration::from_secs(5), s.read(&mut [0; 8])).await })
+            .unwrap();
+    let err = res.expect("no spinning").unwrap_err();
+    assert!(err.to_string().contains("another event loop"), "{err}");
+}

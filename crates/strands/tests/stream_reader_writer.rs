@@ -252,3 +252,40 @@ fn the_reader_works_through_the_futures_io_traits() {
     .unwrap()
     .unwrap();
 }
+
+#[test]
+fn waiters_of_a_writer_whose_sink_panics_are_released() {
+    struct PanickingSink;
+    impl futures_io::AsyncWrite for PanickingSink {
+        fn poll_write(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+            _: &[u8],
+        ) -> std::task::Poll<std::io::Result<usize>> {
+            panic!("sink exploded")
+        }
+        fn poll_flush(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+        fn poll_close(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+    }
+    let mut lp = strands::EventLoop::builder()
+        .on_task_panic(|_| {})
+        .build()
+        .unwrap();
+    lp.block_on(async {
+        let w = StreamWriter::new(PanickingSink);
+        w.write(b"data").unwrap();
+        let res = strands::timeout(Duration::from_secs(10), w.wait_closed()).await;
+        assert!(res.expect("wait_closed returns").is_err());
+    })
+    .unwrap();
+}

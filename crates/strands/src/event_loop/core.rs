@@ -134,6 +134,12 @@ impl Core {
         self.live.get()
     }
 
+    /// True if `injector` is this loop's (loops are told apart by their injector, which is
+    /// never reused while anyone holds it).
+    pub(crate) fn is_loop_of(&self, injector: &Arc<Injector>) -> bool {
+        Arc::ptr_eq(&self.injector, injector)
+    }
+
     /// True if `task` belongs to this loop.
     pub(crate) fn owns(&self, header: &Header) -> bool {
         std::ptr::eq(Arc::as_ptr(&self.injector), Arc::as_ptr(&header.owner))
@@ -252,8 +258,11 @@ impl Core {
         }
         if header.state.get().is_scheduled() {
             self.remove_ready(ptr);
-            header.state.set(header.state.get().without_scheduled());
         }
+        // Marked running (and not queued) while its future is dropped, as in `run_task`: a
+        // destructor that wakes the task must not put it back in the run queue, where it
+        // would outlive its last reference.
+        header.state.set(header.state.get().on_dequeue().0);
         // SAFETY: borrows the list's reference, which `complete` then releases.
         let task = std::mem::ManuallyDrop::new(unsafe { TaskRef::from_raw(ptr) });
         task.cancel();
@@ -393,19 +402,19 @@ impl Core {
             header.state.set(header.state.get().without_scheduled());
         }
         while let Some(ptr) = self.tasks.get() {
-            // SAFETY: listed tasks are alive; we borrow the list's reference.
-            let task = std::mem::ManuallyDrop::new(unsafe { TaskRef::from_raw(ptr) });
-            task.cancel();
-            self.complete(ptr);
+            self.cancel_now(ptr);
             while let Some(p) = self.pop_ready() {
-                // SAFETY: as above.
+                // SAFETY: queued tasks are alive through the task list.
                 let h = unsafe { p.as_ref() };
                 h.state.set(h.state.get().without_scheduled());
             }
         }
         for msg in self.injector.close() {
             if let Remote::Spawn(task) = msg {
-                // Drop the never-started future here, on the loop's thread.
+                // Drop the never-started future here, on the loop's thread, marked running
+                // so that a wake from its destructor is ignored.
+                let h = task.header();
+                h.state.set(h.state.get().on_dequeue().0);
                 task.cancel();
             }
         }

@@ -81,10 +81,10 @@ struct Slot {
     in_use: bool,
     /// Readiness not yet consumed.
     ready: u8,
-    /// The task waiting to read.
-    reader: Option<Waker>,
-    /// The task waiting to write.
-    writer: Option<Waker>,
+    /// The tasks waiting to read.
+    readers: Vec<Waker>,
+    /// The tasks waiting to write.
+    writers: Vec<Waker>,
 }
 
 /// Blocks the loop's thread until an event, a wake-up or a timeout.
@@ -209,37 +209,45 @@ impl Reactor {
         // The descriptor is about to close, which removes it from epoll anyway; an error
         // here changes nothing for the caller.
         let _ = self.poll.registry().deregister(source);
-        if let Some(slot) = self.slot_mut(key) {
-            slot.in_use = false;
-            slot.gen = slot.gen.wrapping_add(1);
-            slot.reader = None;
-            slot.writer = None;
-            self.free.push(key.index);
-            self.live -= 1;
-        }
+        self.forget(key);
     }
 
-    /// `Ready` if `dir` is ready; otherwise stores the waker and returns `Pending`.
+    /// `Ready(Ok)` if `dir` is ready; otherwise adds the task to the waiters of `dir` and
+    /// returns `Pending`. `Ready(Err)` if the key is not registered.
     pub(crate) fn poll_ready(
         &mut self,
         key: IoKey,
         dir: Direction,
         cx: &mut Context<'_>,
-    ) -> Poll<()> {
+    ) -> Poll<Result<(), ()>> {
         let Some(slot) = self.slot_mut(key) else {
-            return Poll::Ready(()); // deregistered: let the I/O call report the error
+            return Poll::Ready(Err(()));
         };
         if slot.ready & dir.bit() != 0 {
-            return Poll::Ready(());
+            return Poll::Ready(Ok(()));
         }
-        let w = match dir {
-            Direction::Read => &mut slot.reader,
-            Direction::Write => &mut slot.writer,
+        let waiters = match dir {
+            Direction::Read => &mut slot.readers,
+            Direction::Write => &mut slot.writers,
         };
-        if !w.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-            *w = Some(cx.waker().clone());
+        // Several tasks may wait on one source (two tasks accepting on one listener): an
+        // edge wakes them all, and those that lose the race wait again.
+        if !waiters.iter().any(|w| w.will_wake(cx.waker())) {
+            waiters.push(cx.waker().clone());
         }
         Poll::Pending
+    }
+
+    /// Frees the slot of a source (its descriptor is closed or about to be).
+    pub(crate) fn forget(&mut self, key: IoKey) {
+        if let Some(slot) = self.slot_mut(key) {
+            slot.in_use = false;
+            slot.gen = slot.gen.wrapping_add(1);
+            slot.readers.clear();
+            slot.writers.clear();
+            self.free.push(key.index);
+            self.live -= 1;
+        }
     }
 
     /// Forgets the readiness of `dir` (an I/O call met `WouldBlock`).
@@ -282,10 +290,10 @@ impl Reactor {
             };
             slot.ready |= bits;
             if bits & READABLE != 0 {
-                wakers.extend(slot.reader.take());
+                wakers.append(&mut slot.readers);
             }
             if bits & WRITABLE != 0 {
-                wakers.extend(slot.writer.take());
+                wakers.append(&mut slot.writers);
             }
         }
         Ok(())

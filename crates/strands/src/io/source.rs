@@ -5,14 +5,16 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::task::{Context, Poll};
 
 use crate::event_loop::core::Core;
+use crate::event_loop::injector::{Injector, Remote};
 use crate::event_loop::reactor::{Direction, IoKey};
 use crate::event_loop::with_current;
+use crate::loom::Arc;
 
 /// A registration with one loop's reactor.
-#[derive(Clone, Copy, Debug)]
 struct Registered {
-    /// The loop, as the address of its core (compared, never dereferenced).
-    core: *const Core,
+    /// The loop, by its injector: never reused while we hold it, and the way to reach the
+    /// loop when the source is dropped elsewhere.
+    injector: Arc<Injector>,
     /// The slot in its reactor.
     key: IoKey,
 }
@@ -24,13 +26,6 @@ pub(crate) struct IoSource<S: mio::event::Source + AsRawFd> {
     /// Set on first use (from the loop's thread; readers on other threads only compare).
     registered: std::sync::OnceLock<Registered>,
 }
-
-// SAFETY: `Registered::core` is only compared with the current thread's loop, never
-// dereferenced; the reactor slot it names is only touched through that loop when it is the
-// current one. The source itself is `Send` when `S` is.
-unsafe impl<S: mio::event::Source + AsRawFd + Send> Send for IoSource<S> {}
-// SAFETY: `&IoSource` only gives `&S`, which is `Sync` when `S` is.
-unsafe impl<S: mio::event::Source + AsRawFd + Sync> Sync for IoSource<S> {}
 
 impl<S: mio::event::Source + AsRawFd> IoSource<S> {
     /// The descriptor.
@@ -71,13 +66,14 @@ impl<S: mio::event::Source + AsRawFd> IoSource<S> {
                 return Poll::Pending;
             }
             loop {
-                if core
-                    .reactor
-                    .borrow_mut()
-                    .poll_ready(key, dir, cx)
-                    .is_pending()
-                {
-                    return Poll::Pending;
+                match core.reactor.borrow_mut().poll_ready(key, dir, cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Err(())) => {
+                        return Poll::Ready(Err(io::Error::other(
+                            "the socket is no longer registered with its event loop",
+                        )))
+                    }
+                    Poll::Ready(Ok(())) => {}
                 }
                 match op(&self.source) {
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -93,7 +89,7 @@ impl<S: mio::event::Source + AsRawFd> IoSource<S> {
     /// The key of this source in `core`'s reactor, registering it on first use.
     fn registration(&self, core: &Core) -> io::Result<IoKey> {
         if let Some(r) = self.registered.get() {
-            return if std::ptr::eq(r.core, core) {
+            return if core.is_loop_of(&r.injector) {
                 Ok(r.key)
             } else {
                 Err(io::Error::other(
@@ -109,7 +105,10 @@ impl<S: mio::event::Source + AsRawFd> IoSource<S> {
             .reactor
             .borrow_mut()
             .register(&mut mio::unix::SourceFd(&fd))?;
-        let reg = Registered { core, key };
+        let reg = Registered {
+            injector: core.injector.clone(),
+            key,
+        };
         if self.registered.set(reg).is_err() {
             // Another thread registered it with its own loop first: undo ours; the check
             // below then reports the conflict.
@@ -123,16 +122,32 @@ impl<S: mio::event::Source + AsRawFd> IoSource<S> {
 
 impl<S: mio::event::Source + AsRawFd> Drop for IoSource<S> {
     fn drop(&mut self) {
-        let Some(r) = self.registered.get().copied() else {
+        let Some(r) = self.registered.take() else {
             return;
         };
-        with_current(|core| {
-            if let Some(core) = core.filter(|c| std::ptr::eq(r.core, *c)) {
-                if let Ok(mut reactor) = core.reactor.try_borrow_mut() {
-                    reactor.deregister(r.key, &mut self.source);
+        let fd = self.raw_fd();
+        let done = with_current(|core| match core {
+            Some(core) if core.is_loop_of(&r.injector) => match core.reactor.try_borrow_mut() {
+                Ok(mut reactor) => {
+                    reactor.deregister(r.key, &mut mio::unix::SourceFd(&fd));
+                    true
                 }
-            }
+                Err(_) => false,
+            },
+            _ => false,
         });
+        if !done {
+            // Dropped away from its loop: closing the descriptor removes it from epoll; the
+            // loop frees the slot (and the wakers it holds) at its next turn.
+            let key = r.key;
+            let _ = r.injector.push(Remote::Run(Box::new(move || {
+                with_current(|core| {
+                    if let Some(core) = core {
+                        core.reactor.borrow_mut().forget(key);
+                    }
+                });
+            })));
+        }
     }
 }
 

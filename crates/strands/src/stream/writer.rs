@@ -354,12 +354,27 @@ impl fmt::Debug for StreamWriter {
 
 /// The flusher task: writes the buffer out, then honours `write_eof` / `close`.
 async fn flush<W: AsyncWrite + Unpin>(mut sink: W, shared: Rc<Shared>) {
+    /// Ends the writer however the flusher ends: returning, cancelled, or a panicking sink.
+    struct Finish(Rc<Shared>);
+    impl Drop for Finish {
+        fn drop(&mut self) {
+            let shared = &self.0;
+            if shared.error.borrow().is_none() && !shared.buf.borrow().is_empty() {
+                *shared.error.borrow_mut() = Some((
+                    io::ErrorKind::BrokenPipe,
+                    "the writer's flusher stopped before the buffer was sent".into(),
+                ));
+            }
+            shared.finished.set(true);
+            shared.wake_waiters();
+        }
+    }
+    let finish = Finish(shared.clone());
     let outcome = poll_fn(|cx| poll_flush_once(&mut sink, &shared, cx)).await;
     if let Err(e) = outcome {
         *shared.error.borrow_mut() = Some((e.kind(), e.to_string()));
     }
-    shared.finished.set(true);
-    shared.wake_waiters();
+    drop(finish);
 }
 
 /// One poll of the flusher: `Ready` when finished (closed or failed).

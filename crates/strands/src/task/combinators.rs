@@ -192,11 +192,15 @@ pub async fn wait<T>(
         })
         .await;
     }
-    children
+    let (done, pending): (Vec<_>, Vec<_>) = children
         .tasks
         .into_iter()
         .flatten()
-        .partition(|t| t.is_finished())
+        .partition(|t| t.is_finished());
+    for t in &pending {
+        t.forget_join_waker(); // our per-child waker must not outlive the wait
+    }
+    (done, pending)
 }
 
 /// Cancels the tasks it still holds when dropped.

@@ -153,6 +153,11 @@ impl<T> Task<T> {
         Poll::Pending
     }
 
+    /// Drops the registered join waker (a combinator that stops watching the task).
+    pub(crate) fn forget_join_waker(&self) {
+        drop(self.raw.header().join_waker.take());
+    }
+
     /// True if the task finished by panicking.
     pub(crate) fn is_panicked(&self) -> bool {
         self.raw.header().state.get().is_panicked()

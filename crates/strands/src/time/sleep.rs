@@ -5,7 +5,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use crate::event_loop::injector::{Injector, Remote};
 use crate::event_loop::{core::Core, with_current};
+use crate::loom::Arc;
 use crate::time::timers::TimerKey;
 
 /// Waits until `duration` has passed (asyncio's `sleep`). `sleep(Duration::ZERO)` yields
@@ -82,19 +84,22 @@ pub struct Sleep {
 }
 
 /// A timer registered with a loop.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone)]
 struct Registration {
-    /// The loop, as the address of its core (compared, never dereferenced).
-    core: *const Core,
+    /// The loop, by its injector: never reused while we hold it, and the way to reach the
+    /// loop when the `Sleep` is dropped elsewhere.
+    injector: Arc<Injector>,
     /// The timer.
     key: TimerKey,
 }
 
-// SAFETY: `Registration::core` is only compared with the current thread's loop and never
-// dereferenced; the timer it names is only touched through that loop when it is current.
-unsafe impl Send for Registration {}
-// SAFETY: as above; `&Sleep` gives no access to the registration.
-unsafe impl Sync for Registration {}
+impl std::fmt::Debug for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration")
+            .field("key", &self.key)
+            .finish()
+    }
+}
 
 impl Sleep {
     /// A sleep until `deadline` (`None`: never).
@@ -169,16 +174,16 @@ impl Sleep {
 
     /// The body of `poll_sleep`, with the current loop.
     fn poll_on(&mut self, core: &Core, cx: &mut Context<'_>) -> bool {
-        if let Some(reg) = self.timer {
-            if std::ptr::eq(reg.core, core) {
+        if let Some(reg) = &self.timer {
+            if core.is_loop_of(&reg.injector) {
                 let fired = core.timers.borrow_mut().poll_fired(reg.key, cx.waker());
                 if fired {
                     self.timer = None;
                 }
                 return fired;
             }
-            // Moved to another loop: the old timer will fire into the void; start over here.
-            self.timer = None;
+            // Moved to another loop: release the old timer there, start over here.
+            self.unregister();
         }
         let mut timers = core.timers.borrow_mut();
         let Some(deadline) = self.deadline.and_then(|d| timers.deadline_of(d)) else {
@@ -194,20 +199,39 @@ impl Sleep {
             return false;
         }
         let key = timers.insert(deadline, cx.waker().clone());
-        self.timer = Some(Registration { core, key });
+        self.timer = Some(Registration {
+            injector: core.injector.clone(),
+            key,
+        });
         false
     }
 
-    /// Removes the timer from its loop, if that loop is the current one.
+    /// Removes the timer from its loop: at once on that loop's thread, else through a
+    /// message the loop runs at its next turn (so no slot outlives its `Sleep`).
     fn unregister(&mut self) {
-        if let Some(reg) = self.timer.take() {
-            with_current(|core| {
-                if let Some(core) = core.filter(|c| std::ptr::eq(reg.core, *c)) {
-                    if let Ok(mut timers) = core.timers.try_borrow_mut() {
-                        timers.remove(reg.key);
-                    }
+        let Some(reg) = self.timer.take() else {
+            return;
+        };
+        let done = with_current(|core| match core {
+            Some(core) if core.is_loop_of(&reg.injector) => match core.timers.try_borrow_mut() {
+                Ok(mut timers) => {
+                    timers.remove(reg.key);
+                    true
                 }
-            });
+                Err(_) => false,
+            },
+            _ => false,
+        });
+        if !done {
+            let key = reg.key;
+            // Refused only by a loop that shut down, whose timers are gone anyway.
+            let _ = reg.injector.push(Remote::Run(Box::new(move || {
+                with_current(|core| {
+                    if let Some(core) = core {
+                        core.timers.borrow_mut().remove(key);
+                    }
+                });
+            })));
         }
     }
 }
