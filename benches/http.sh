@@ -57,7 +57,11 @@ run() { # run NAME EXAMPLE PORT
     LAT_AVG[$name]=$(awk '/^ +Latency / {print $2; exit}' <<<"$out")
     LAT_P50[$name]=$(awk '$1 == "50%" {print $2}' <<<"$out")
     LAT_P99[$name]=$(awk '$1 == "99%" {print $2}' <<<"$out")
-    ERRORS[$name]="$(awk '/Socket errors|Non-2xx/ {sub(/^ +/, ""); printf "%s; ", $0}' <<<"$out")server stderr lines: $(wc -l <"$log")"
+    ERRORS[$name]="$(awk '/Socket errors|Non-2xx/ {sub(/^ +/, ""); printf "%s; ", $0}' <<<"$out")server errors: $(wc -l <"$log")"
+    if [[ -s $log ]]; then
+        echo "server errors of $name, by kind:"
+        sed 's/^[^ ]*: //' "$log" | sort | uniq -c
+    fi
     rm -f "$log"
 }
 
