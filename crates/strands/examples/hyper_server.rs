@@ -87,14 +87,8 @@ mod rt {
         }
 
         fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-            // A peer that already reset the connection leaves nothing to shut down: not an
-            // error for hyper (tokio's `TcpStream` does the same).
-            match Pin::new(&mut self.get_mut().0).poll_close(cx) {
-                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::NotConnected => {
-                    Poll::Ready(Ok(()))
-                }
-                other => other,
-            }
+            // strands' `poll_close` already treats a peer that reset the connection as closed.
+            Pin::new(&mut self.get_mut().0).poll_close(cx)
         }
     }
 

@@ -280,3 +280,24 @@ fn a_socket_carried_to_a_new_loop_is_refused_not_spun_on() {
     let err = res.expect("no spinning").unwrap_err();
     assert!(err.to_string().contains("another event loop"), "{err}");
 }
+
+#[test]
+fn closing_after_the_peer_reset_is_not_an_error() {
+    use futures_io::AsyncWrite;
+    strands::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let mut c = TcpStream::connect(listener.local_addr()?).await?;
+        let (s, _) = listener.accept().await?;
+        drop(s);
+        // Provoke the reset, then close: asked to close, the stream is closed.
+        for _ in 0..100 {
+            if c.write_all(&[0; 4096]).await.is_err() {
+                break;
+            }
+            strands::sleep(Duration::from_millis(1)).await;
+        }
+        std::future::poll_fn(|cx| std::pin::Pin::new(&mut c).poll_close(cx)).await
+    })
+    .unwrap()
+    .unwrap();
+}

@@ -25,6 +25,15 @@ mod sealed {
     impl Sealed for crate::net::UnixStream {}
 }
 
+/// The outcome of closing the write side: a peer that already went away (`NotConnected`)
+/// means the stream is closed, which is what closing asked for.
+pub(crate) fn close_result(res: io::Result<()>) -> io::Result<()> {
+    match res {
+        Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+        other => other,
+    }
+}
+
 /// Splits a connection into two owned halves.
 pub(crate) fn split<C: Connection>(conn: C) -> (ReadHalf<C>, WriteHalf<C>) {
     let conn = Arc::new(conn);
@@ -83,7 +92,9 @@ impl<C: Connection> futures_io::AsyncWrite for WriteHalf<C> {
     }
 
     fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(self.conn.shutdown_ref(Shutdown::Write))
+        Poll::Ready(crate::net::conn::close_result(
+            self.conn.shutdown_ref(Shutdown::Write),
+        ))
     }
 }
 

@@ -616,7 +616,9 @@ impl futures_io::AsyncWrite for TcpStream {
     }
 
     fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(self.shutdown(Shutdown::Write))
+        Poll::Ready(crate::net::conn::close_result(
+            self.shutdown(Shutdown::Write),
+        ))
     }
 }
 

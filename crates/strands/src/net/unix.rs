@@ -366,7 +366,9 @@ impl futures_io::AsyncWrite for UnixStream {
     }
 
     fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(self.shutdown(Shutdown::Write))
+        Poll::Ready(crate::net::conn::close_result(
+            self.shutdown(Shutdown::Write),
+        ))
     }
 }
 
